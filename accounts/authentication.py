@@ -1,0 +1,60 @@
+"""Authentication from an access token, and of an HTTP request by its Bearer header."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+
+from accounts.exceptions import AuthenticationError, TokenInvalidError
+from accounts.models import User
+from accounts.selectors import user_get_active
+from accounts.tokens import access_token_decode
+
+BEARER_SCHEME = "bearer"
+
+
+@dataclass(frozen=True)
+class AuthenticatedToken:
+    user: User
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RequestAuthentication:
+    """Who made a request, and why not when a token came but was refused."""
+
+    user: User | AnonymousUser
+    failure: AuthenticationError | None = None
+
+
+def access_token_authenticate(token: str) -> AuthenticatedToken:
+    """The active user an access token speaks for, or a token error."""
+    payload = access_token_decode(token)
+    user = user_get_active(user_id=payload["user_id"])
+    if user is None:
+        raise TokenInvalidError("The token's user is inactive or no longer exists.")
+    return AuthenticatedToken(user=user, payload=payload)
+
+
+def request_authenticate(request: HttpRequest) -> RequestAuthentication:
+    """Resolve the Bearer token of `request`; a missing or bad one means anonymous.
+
+    Session cookies are deliberately ignored, so a cross-site form POST can never
+    act as a user signed in to the admin.
+    """
+    header = request.headers.get("Authorization", "").strip()
+    if not header:
+        return RequestAuthentication(user=AnonymousUser())
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != BEARER_SCHEME or not token:
+        return RequestAuthentication(
+            user=AnonymousUser(),
+            failure=TokenInvalidError("The Authorization header must be 'Bearer <access token>'."),
+        )
+    try:
+        authenticated = access_token_authenticate(token)
+    except AuthenticationError as error:
+        return RequestAuthentication(user=AnonymousUser(), failure=error)
+    return RequestAuthentication(user=authenticated.user)

@@ -1,0 +1,30 @@
+"""Domain errors of authentication; the GraphQL layer maps each to an error code."""
+
+
+class AuthenticationError(Exception):
+    """Base class: the caller could not be authenticated."""
+
+    default_message = "Authentication failed."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+
+
+class InvalidCredentialsError(AuthenticationError):
+    # One message whether or not the username exists.
+    default_message = "Please enter a valid username and password."
+
+
+class TokenExpiredError(AuthenticationError):
+    default_message = "The token has expired."
+
+
+class TokenInvalidError(AuthenticationError):
+    default_message = "The token is invalid."
+
+
+class RefreshTokenReusedError(AuthenticationError):
+    default_message = (
+        "This refresh token was already used or revoked; every session of its "
+        "sign-in has been ended. Sign in again."
+    )

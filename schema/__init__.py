@@ -1,0 +1,17 @@
+"""The root GraphQL schema, mixed from each domain's queries and mutations."""
+
+import graphene
+
+from schema.accounts.mutations import AccountsMutation
+from schema.accounts.queries import AccountsQuery
+
+
+class Query(AccountsQuery, graphene.ObjectType):
+    """Every query of the API."""
+
+
+class Mutation(AccountsMutation, graphene.ObjectType):
+    """Every mutation of the API."""
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation)

@@ -1,0 +1,102 @@
+"""Sign-in mutations: tokenAuth, refreshToken, verifyToken, revokeToken.
+
+None of them needs a signed-in user, so a stale Authorization header the client
+still sends never breaks them.
+"""
+
+import graphene
+from graphene.types.generic import GenericScalar
+
+from accounts.authentication import access_token_authenticate
+from accounts.services import TokenPair, token_obtain, token_refresh, token_revoke
+from schema.accounts.types import TokenPairFields
+
+
+def _token_pair_payload(payload_class, pair: TokenPair):
+    return payload_class(
+        token=pair.access.token,
+        token_expires_at=pair.access.expires_at,
+        refresh_token=pair.refresh_token,
+        refresh_token_expires_at=pair.refresh_expires_at,
+        payload=pair.access.payload,
+        user=pair.user,
+    )
+
+
+class TokenAuth(TokenPairFields, graphene.Mutation):
+    class Meta:
+        description = (
+            "Sign in with a username and password. Wrong credentials get one "
+            "INVALID_CREDENTIALS error whether or not the user exists."
+        )
+
+    class Arguments:
+        username = graphene.String(required=True, description="The user's username.")
+        password = graphene.String(required=True, description="The user's password.")
+
+    @classmethod
+    def mutate(cls, root, info, username: str, password: str):
+        pair = token_obtain(username=username, password=password, request=info.context)
+        return _token_pair_payload(cls, pair)
+
+
+class RefreshToken(TokenPairFields, graphene.Mutation):
+    class Meta:
+        description = (
+            "Trade a refresh token for a new access token and a new refresh token. "
+            "The one presented is revoked; presenting it again ends the whole sign-in "
+            "(REFRESH_TOKEN_REUSED)."
+        )
+
+    class Arguments:
+        refresh_token = graphene.String(
+            required=True, description="The refresh token from tokenAuth or the last refresh."
+        )
+
+    @classmethod
+    def mutate(cls, root, info, refresh_token: str):
+        return _token_pair_payload(cls, token_refresh(refresh_token=refresh_token))
+
+
+class VerifyToken(graphene.Mutation):
+    class Meta:
+        description = (
+            "Check an access token: its claims when it is valid and its user active, "
+            "else TOKEN_EXPIRED or TOKEN_INVALID."
+        )
+
+    class Arguments:
+        token = graphene.String(required=True, description="The access token to check.")
+
+    payload = GenericScalar(required=True, description="The access token's claims, decoded.")
+
+    @classmethod
+    def mutate(cls, root, info, token: str):
+        return cls(payload=access_token_authenticate(token).payload)
+
+
+class RevokeToken(graphene.Mutation):
+    class Meta:
+        description = (
+            "Sign out: end the sign-in that this refresh token belongs to. Its refresh "
+            "tokens stop working at once."
+        )
+
+    class Arguments:
+        refresh_token = graphene.String(
+            required=True, description="A refresh token of the sign-in."
+        )
+
+    revoked = graphene.Boolean(required=True, description="True once the sign-in has ended.")
+
+    @classmethod
+    def mutate(cls, root, info, refresh_token: str):
+        token_revoke(refresh_token=refresh_token)
+        return cls(revoked=True)
+
+
+class AccountsMutation(graphene.ObjectType):
+    token_auth = TokenAuth.Field()
+    refresh_token = RefreshToken.Field()
+    verify_token = VerifyToken.Field()
+    revoke_token = RevokeToken.Field()

@@ -1,0 +1,40 @@
+"""GraphQL types of accounts."""
+
+import graphene
+from graphene.types.generic import GenericScalar
+from graphene_django import DjangoObjectType
+
+from accounts.models import User
+
+
+class UserType(DjangoObjectType):
+    class Meta:
+        model = User
+        name = "User"
+        description = "A person who can sign in."
+        fields = ("id", "username", "email", "first_name", "last_name", "date_joined")
+
+
+class TokenPairFields:
+    """The fields that tokenAuth and refreshToken both return."""
+
+    token = graphene.String(
+        required=True, description="The access token: send it as `Authorization: Bearer <token>`."
+    )
+    token_expires_at = graphene.DateTime(
+        required=True, description="When the access token expires; refresh before then."
+    )
+    refresh_token = graphene.String(
+        required=True,
+        description="The refresh token: keep it secret; trade it for a new pair with refreshToken.",
+    )
+    refresh_token_expires_at = graphene.DateTime(
+        required=True,
+        description="When the sign-in ends for good; rotation never extends it.",
+    )
+    payload = graphene.Field(
+        GenericScalar,
+        required=True,
+        description="The access token's claims, decoded.",
+    )
+    user = graphene.Field(UserType, required=True, description="The signed-in user.")

@@ -1,0 +1,117 @@
+"""The API's one error model: every top-level error carries `extensions.code`.
+
+Clients switch on the code, never on the message. The codes:
+
+- UNAUTHENTICATED: the field needs a signed-in user and no token came.
+- TOKEN_EXPIRED: the access (or refresh) token has expired; refresh (or sign in).
+- TOKEN_INVALID: the token is malformed, forged, revoked, or its user is inactive.
+- INVALID_CREDENTIALS: tokenAuth got a wrong username or password.
+- REFRESH_TOKEN_REUSED: a rotated or revoked refresh token came back; its whole
+  sign-in chain has been ended.
+- FORBIDDEN: signed in, but not allowed to do this.
+- NOT_FOUND: no such object, or one the caller may not see.
+- BAD_USER_INPUT: an argument or variable has an invalid value.
+- GRAPHQL_PARSE_FAILED: the document is not valid GraphQL syntax.
+- GRAPHQL_VALIDATION_FAILED: the document does not match the schema.
+- BAD_REQUEST: the HTTP request itself is malformed (bad JSON, no query, ...).
+- INTERNAL_SERVER_ERROR: an unexpected failure; logged with its traceback.
+"""
+
+import logging
+from enum import StrEnum
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from graphql import GraphQLError, GraphQLSyntaxError
+
+from accounts.exceptions import (
+    InvalidCredentialsError,
+    RefreshTokenReusedError,
+    TokenExpiredError,
+    TokenInvalidError,
+)
+
+logger = logging.getLogger("schema.errors")
+
+
+class ErrorCode(StrEnum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    TOKEN_INVALID = "TOKEN_INVALID"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    BAD_REQUEST = "BAD_REQUEST"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class ApiError(GraphQLError):
+    """A top-level GraphQL error with a code, raised by resolvers."""
+
+    def __init__(self, message: str, code: ErrorCode) -> None:
+        super().__init__(message, extensions={"code": code.value})
+
+
+# Domain exceptions that are the client's fault, and the code each one means.
+# Order matters: subclasses before their bases.
+EXPECTED_ERRORS: tuple[tuple[type[Exception], ErrorCode], ...] = (
+    (TokenExpiredError, ErrorCode.TOKEN_EXPIRED),
+    (RefreshTokenReusedError, ErrorCode.REFRESH_TOKEN_REUSED),
+    (TokenInvalidError, ErrorCode.TOKEN_INVALID),
+    (InvalidCredentialsError, ErrorCode.INVALID_CREDENTIALS),
+    (PermissionDenied, ErrorCode.FORBIDDEN),
+    (ObjectDoesNotExist, ErrorCode.NOT_FOUND),
+    (ValidationError, ErrorCode.BAD_USER_INPUT),
+)
+
+INTERNAL_ERROR_MESSAGE = "Internal server error."
+
+
+def _validation_message(error: ValidationError) -> str:
+    return " ".join(str(message) for message in error.messages)
+
+
+def error_formatted(error: Exception) -> dict:
+    """The JSON form of any error the view meets, always with `extensions.code`."""
+    if not isinstance(error, GraphQLError):
+        # Raised outside execution (the HTTP layer): the message is ours.
+        return {"message": str(error), "extensions": {"code": ErrorCode.BAD_REQUEST.value}}
+
+    formatted = error.formatted
+    extensions = dict(formatted.get("extensions") or {})
+    if "code" in extensions:
+        return formatted
+
+    original = error.original_error
+    if error.path is None and (original is None or isinstance(original, GraphQLError)):
+        # Raised by graphql-core before execution: syntax, validation or coercion
+        # of the request's variables.
+        if isinstance(error, GraphQLSyntaxError):
+            code = ErrorCode.GRAPHQL_PARSE_FAILED
+        elif error.message.startswith("Variable '$"):
+            code = ErrorCode.BAD_USER_INPUT
+        else:
+            code = ErrorCode.GRAPHQL_VALIDATION_FAILED
+    else:
+        original = original or error
+        code = next(
+            (code for kind, code in EXPECTED_ERRORS if isinstance(original, kind)),
+            ErrorCode.INTERNAL_SERVER_ERROR,
+        )
+        if isinstance(original, ValidationError):
+            formatted["message"] = _validation_message(original)
+        if code is ErrorCode.INTERNAL_SERVER_ERROR:
+            logger.error(
+                "Unhandled error in GraphQL resolver at %s",
+                error.path,
+                exc_info=(type(original), original, original.__traceback__),
+            )
+            if not settings.DEBUG:
+                formatted["message"] = INTERNAL_ERROR_MESSAGE
+    extensions["code"] = code.value
+    formatted["extensions"] = extensions
+    return formatted

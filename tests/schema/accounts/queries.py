@@ -1,0 +1,27 @@
+"""GraphQL documents shared by the accounts tests."""
+
+TOKEN_AUTH = """
+mutation TokenAuth($username: String!, $password: String!) {
+  tokenAuth(username: $username, password: $password) {
+    token tokenExpiresAt refreshToken refreshTokenExpiresAt payload user { username }
+  }
+}
+"""
+
+REFRESH_TOKEN = """
+mutation Refresh($refreshToken: String!) {
+  refreshToken(refreshToken: $refreshToken) {
+    token tokenExpiresAt refreshToken refreshTokenExpiresAt payload
+  }
+}
+"""
+
+VERIFY_TOKEN = """
+mutation Verify($token: String!) { verifyToken(token: $token) { payload } }
+"""
+
+REVOKE_TOKEN = """
+mutation Revoke($refreshToken: String!) { revokeToken(refreshToken: $refreshToken) { revoked } }
+"""
+
+ME = "query { me { username } }"

@@ -1,0 +1,86 @@
+import logging
+
+import pytest
+
+from tests.conftest import PASSWORD, error_codes
+from tests.schema.accounts.queries import TOKEN_AUTH
+
+
+def test_syntax_error_says_graphql_parse_failed(api, db):
+    # when
+    result = api.execute("query { me { username ")
+
+    # then
+    assert error_codes(result) == ["GRAPHQL_PARSE_FAILED"]
+
+
+def test_unknown_field_says_graphql_validation_failed(api, db):
+    # when
+    result = api.execute("query { noSuchField }")
+
+    # then
+    assert error_codes(result) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+def test_bad_variable_value_says_bad_user_input(api, db):
+    # when
+    result = api.execute(TOKEN_AUTH, {"username": 12, "password": None})
+
+    # then
+    assert error_codes(result) == ["BAD_USER_INPUT", "BAD_USER_INPUT"]
+
+
+def test_malformed_json_body_says_bad_request(client, db):
+    # when
+    response = client.post("/graphql/", "{not json", content_type="application/json")
+
+    # then
+    assert response.status_code == 400
+    assert error_codes(response.json()) == ["BAD_REQUEST"]
+
+
+def test_missing_query_says_bad_request(client, db):
+    # when
+    response = client.post("/graphql/", {}, content_type="application/json")
+
+    # then
+    assert response.status_code == 400
+    assert error_codes(response.json()) == ["BAD_REQUEST"]
+
+
+@pytest.fixture
+def failing_sign_in(monkeypatch):
+    """Make tokenAuth's service raise an unexpected exception carrying internals."""
+
+    def explode(**kwargs):
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr("schema.accounts.mutations.token_obtain", explode)
+
+
+def test_unexpected_exception_is_masked_and_logged(api, user, failing_sign_in, caplog):
+    # when
+    with caplog.at_level(logging.ERROR, logger="schema.errors"):
+        result = api.execute(TOKEN_AUTH, {"username": "alice", "password": PASSWORD})
+
+    # then
+    assert error_codes(result) == ["INTERNAL_SERVER_ERROR"]
+    assert result["errors"][0]["message"] == "Internal server error."
+    assert "hunter2" not in str(result)
+    assert len(caplog.records) == 1
+    assert caplog.records[0].exc_info[0] is RuntimeError
+    assert "hunter2" in caplog.text
+
+
+def test_unexpected_exception_shows_its_message_in_debug(
+    api, user, failing_sign_in, settings, caplog
+):
+    # given
+    settings.DEBUG = True
+
+    # when
+    result = api.execute(TOKEN_AUTH, {"username": "alice", "password": PASSWORD})
+
+    # then
+    assert error_codes(result) == ["INTERNAL_SERVER_ERROR"]
+    assert "hunter2" in result["errors"][0]["message"]

@@ -4,13 +4,15 @@ import graphene
 
 from schema.accounts.mutations import AccountsMutation
 from schema.accounts.queries import AccountsQuery
+from schema.organization.mutations import OrganizationMutation
+from schema.organization.queries import OrganizationQuery
 
 
-class Query(AccountsQuery, graphene.ObjectType):
+class Query(AccountsQuery, OrganizationQuery, graphene.ObjectType):
     """Every query of the API."""
 
 
-class Mutation(AccountsMutation, graphene.ObjectType):
+class Mutation(AccountsMutation, OrganizationMutation, graphene.ObjectType):
     """Every mutation of the API."""
 
 

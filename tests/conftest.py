@@ -86,3 +86,27 @@ def signed_token() -> Callable[..., str]:
 def error_codes(result: dict[str, Any]) -> list[str]:
     """The `extensions.code` of every top-level error, in order."""
     return [error["extensions"]["code"] for error in result.get("errors", [])]
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    def create(username: str, **attributes: Any) -> User:
+        return User.objects.create_user(username=username, password=PASSWORD, **attributes)
+
+    return create
+
+
+@pytest.fixture
+def make_organization(db):
+    """Create an organization through the service, owned by `owner`, with extra members."""
+    from organization.services import membership_add, organization_create
+
+    def create(owner: User, name: str = "Acme", members: dict | None = None, **fields: Any):
+        organization = organization_create(user=owner, name=name, **fields)
+        for member, role in (members or {}).items():
+            membership_add(
+                actor=owner, organization=organization, username=member.username, role=role
+            )
+        return organization
+
+    return create

@@ -142,6 +142,10 @@ GRAPHQL_JWT = {
 # --- GraphQL ----------------------------------------------------------------
 
 GRAPHENE = {"SCHEMA": "schema.schema"}
+# Connections: the page size when a client gives neither `first` nor `last`,
+# and the most it may ask for (more is an error, PAGE_SIZE_TOO_LARGE).
+GRAPHQL_DEFAULT_PAGE_SIZE = env.int("GRAPHQL_DEFAULT_PAGE_SIZE", default=20)
+GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=100)
 # The in-browser explorer at /graphql/; on in development, off in production.
 GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=DEBUG)
 

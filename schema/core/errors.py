@@ -11,6 +11,7 @@ Clients switch on the code, never on the message. The codes:
 - FORBIDDEN: signed in, but not allowed to do this.
 - NOT_FOUND: no such object, or one the caller may not see.
 - BAD_USER_INPUT: an argument or variable has an invalid value.
+- PAGE_SIZE_TOO_LARGE: `first` or `last` is above the maximum page size.
 - GRAPHQL_PARSE_FAILED: the document is not valid GraphQL syntax.
 - GRAPHQL_VALIDATION_FAILED: the document does not match the schema.
 - BAD_REQUEST: the HTTP request itself is malformed (bad JSON, no query, ...).
@@ -43,6 +44,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
     BAD_USER_INPUT = "BAD_USER_INPUT"
+    PAGE_SIZE_TOO_LARGE = "PAGE_SIZE_TOO_LARGE"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     BAD_REQUEST = "BAD_REQUEST"

@@ -1,0 +1,28 @@
+from django.contrib import admin
+
+from organization.models import Membership, Organization
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_active", "created_at", "created_by")
+    list_filter = ("is_active", "created_at")
+    search_fields = ("name", "slug", "description", "contact_email")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at", "updated_at")
+    raw_id_fields = ("created_by",)
+    inlines = (MembershipInline,)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("organization", "user", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("organization__name", "user__username")
+    raw_id_fields = ("user", "organization")

@@ -1,0 +1,72 @@
+"""Organizations and the memberships that give users a role in them."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Organization(models.Model):
+    """A group of users; visible only to its members (and to staff)."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    contact_email = models.EmailField(blank=True)
+    website = models.URLField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        # Every ordering ends with the id, so pages never overlap or skip on ties.
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["name", "id"], name="org_name_idx"),
+            models.Index(fields=["created_at", "id"], name="org_created_idx"),
+            models.Index(fields=["updated_at", "id"], name="org_updated_idx"),
+            models.Index(fields=["is_active"], name="org_active_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in one organization; at most one per pair."""
+
+    class Role(models.TextChoices):
+        OWNER = "OWNER", "Owner"
+        ADMIN = "ADMIN", "Admin"
+        MEMBER = "MEMBER", "Member"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_one_per_user_and_org"
+            ),
+        ]
+        indexes = [
+            # Scoping ("my organizations") and the `role` filter.
+            models.Index(fields=["user", "role"], name="membership_user_role_idx"),
+            # Owner counts and member lists of one organization.
+            models.Index(fields=["organization", "role"], name="membership_org_role_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.organization}"

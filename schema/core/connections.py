@@ -1,0 +1,100 @@
+"""Relay connections with `totalCount`, a default page size and a hard cap.
+
+Asking for more than the cap is an error with code PAGE_SIZE_TOO_LARGE, not a
+silent cut: a client that pages with `first: 500` learns at once.
+"""
+
+import json
+
+import graphene
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from graphene.utils.str_converters import to_camel_case
+from graphene_django.filter import DjangoFilterConnectionField
+
+from schema.core.errors import ApiError, ErrorCode
+
+
+class CountableConnection(graphene.relay.Connection):
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(required=True, description="How many items match, across all pages.")
+
+    def resolve_total_count(self, info) -> int:
+        length = getattr(self, "length", None)
+        return length if length is not None else len(self.iterable)
+
+
+def page_size_check(args: dict) -> None:
+    """Refuse negative or oversized `first`/`last`, and `offset` with `before`."""
+    limit = settings.GRAPHQL_MAX_PAGE_SIZE
+    for name in ("first", "last", "offset"):
+        value = args.get(name)
+        if value is not None and value < 0:
+            raise ApiError(f"`{name}` must not be negative.", ErrorCode.BAD_USER_INPUT)
+    for name in ("first", "last"):
+        value = args.get(name)
+        if value is not None and value > limit:
+            raise ApiError(
+                f"`{name}` is {value}, above the maximum page size of {limit}.",
+                ErrorCode.PAGE_SIZE_TOO_LARGE,
+            )
+    if args.get("offset") is not None and args.get("before") is not None:
+        raise ApiError("`offset` cannot be combined with `before`.", ErrorCode.BAD_USER_INPUT)
+
+
+class PagedFilterConnectionField(DjangoFilterConnectionField):
+    """A django-filter connection with a default page size, a cap and coded errors."""
+
+    def __init__(self, *args, argument_types=None, **kwargs):
+        # `argument_types` gives a filter a GraphQL type of ours (an enum, say)
+        # instead of the String that graphene-django derives for a method filter.
+        self._argument_types = argument_types or {}
+        kwargs.setdefault("max_limit", settings.GRAPHQL_MAX_PAGE_SIZE)
+        kwargs.setdefault("first", graphene.Int(description="Page size, from the start."))
+        kwargs.setdefault("after", graphene.String(description="Start after this cursor."))
+        kwargs.setdefault("last", graphene.Int(description="Page size, from the end."))
+        kwargs.setdefault("before", graphene.String(description="End before this cursor."))
+        kwargs.setdefault(
+            "offset", graphene.Int(description="Skip this many items (after `after`, if given).")
+        )
+        super().__init__(*args, **kwargs)
+
+    @property
+    def filtering_args(self):
+        arguments = super().filtering_args
+        for name, graphql_type in self._argument_types.items():
+            arguments[name] = graphene.Argument(
+                graphql_type, description=arguments[name].description
+            )
+        return arguments
+
+    @classmethod
+    def connection_resolver(cls, resolver, connection, default_manager, *args, **kwargs):
+        page_size_check(kwargs)
+        if kwargs.get("first") is None and kwargs.get("last") is None:
+            kwargs["first"] = settings.GRAPHQL_DEFAULT_PAGE_SIZE
+        return super().connection_resolver(resolver, connection, default_manager, *args, **kwargs)
+
+    @classmethod
+    def resolve_queryset(cls, connection, iterable, info, args, filtering_args, filterset_class):
+        try:
+            return super().resolve_queryset(
+                connection, iterable, info, args, filtering_args, filterset_class
+            )
+        except ValidationError as error:
+            # django-filter reports invalid input as JSON text; say it plainly.
+            raise ApiError(_filter_error_message(error), ErrorCode.BAD_USER_INPUT) from None
+
+
+def _filter_error_message(error: ValidationError) -> str:
+    try:
+        fields = json.loads(error.messages[0])
+    except (ValueError, IndexError):
+        return " ".join(error.messages)
+    parts = []
+    for field, problems in fields.items():
+        camel = to_camel_case(field)
+        parts.append(f"{camel}: " + " ".join(problem["message"] for problem in problems))
+    return "Invalid filter: " + "; ".join(parts)

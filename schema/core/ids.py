@@ -1,0 +1,22 @@
+"""Relay global IDs from client input."""
+
+from graphql_relay import from_global_id
+
+from schema.core.errors import ApiError, ErrorCode
+
+
+def global_id_type(global_id: str) -> str:
+    """The type name inside a global ID; BAD_USER_INPUT when it is not one."""
+    kind, _ = from_global_id(global_id or "")
+    if not kind:
+        raise ApiError(f"'{global_id}' is not a valid ID.", ErrorCode.BAD_USER_INPUT)
+    return kind
+
+
+def pk_from_global_id(global_id: str, *, type_name: str) -> int:
+    """The primary key inside a global ID of `type_name`; NOT_FOUND for another type."""
+    kind = global_id_type(global_id)
+    _, pk = from_global_id(global_id)
+    if kind != type_name or not pk.isdigit():
+        raise ApiError(f"No {type_name} has this ID.", ErrorCode.NOT_FOUND)
+    return int(pk)

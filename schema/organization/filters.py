@@ -1,0 +1,64 @@
+"""The filters and orderings of `organizations`; their names are public API."""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+
+from organization.models import Membership, Organization
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ordering that always ends with the id, so equal values never swap pages."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value:
+            qs = qs.order_by(*qs.query.order_by, "id")
+        return qs
+
+
+class OrganizationFilter(django_filters.FilterSet):
+    name_contains = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", label="Name contains (case-insensitive)."
+    )
+    name_starts_with = django_filters.CharFilter(
+        field_name="name", lookup_expr="istartswith", label="Name starts with (case-insensitive)."
+    )
+    slug = django_filters.CharFilter(field_name="slug", label="Exactly this slug.")
+    is_active = django_filters.BooleanFilter(field_name="is_active", label="Active or archived.")
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", label="Created at or after this time."
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", label="Created before this time."
+    )
+    search = django_filters.CharFilter(
+        method="filter_search", label="Free text, matched in name and description."
+    )
+    role = django_filters.ChoiceFilter(
+        choices=Membership.Role.choices,
+        method="filter_role",
+        label="Only organizations where I hold this role.",
+    )
+    order_by = StableOrderingFilter(
+        fields=(("name", "name"), ("created_at", "createdAt"), ("updated_at", "updatedAt")),
+        label=(
+            "Comma-separated sort keys: name, createdAt, updatedAt; prefix '-' for "
+            "descending (e.g. '-createdAt,name'). Ties are broken by id."
+        ),
+    )
+
+    class Meta:
+        model = Organization
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        terms = value.split()
+        for term in terms:
+            queryset = queryset.filter(Q(name__icontains=term) | Q(description__icontains=term))
+        return queryset
+
+    def filter_role(self, queryset, name, value):
+        mine = Membership.objects.filter(
+            organization=OuterRef("pk"), user=self.request.user, role=value
+        )
+        return queryset.filter(Exists(mine))

@@ -1,0 +1,196 @@
+"""Mutations of organizations and memberships: thin calls into organization.services.
+
+Each needs a signed-in user. An organization you cannot see is NOT_FOUND; one
+you can see but not change is FORBIDDEN (top-level errors). Invalid input comes
+back in the payload's `errors`.
+"""
+
+import graphene
+
+from organization.models import Organization
+from organization.selectors import organization_get
+from organization.services import (
+    membership_add,
+    membership_change_role,
+    membership_leave,
+    membership_remove,
+    organization_create,
+    organization_delete,
+    organization_update,
+)
+from schema.core.auth import login_required
+from schema.core.errors import ApiError, ErrorCode
+from schema.core.ids import pk_from_global_id
+from schema.core.mutations import BaseMutation
+from schema.organization.types import MembershipType, OrganizationType, Role
+
+ORGANIZATION_ID = "The organization's global ID."
+
+
+def visible_organization(info, global_id: str) -> Organization:
+    """The organization behind `global_id` if the caller may see it, else NOT_FOUND."""
+    pk = pk_from_global_id(global_id, type_name="Organization")
+    try:
+        return organization_get(user=info.context.user, pk=pk)
+    except Organization.DoesNotExist:
+        raise ApiError("No organization found.", ErrorCode.NOT_FOUND) from None
+
+
+def visible_organization_by_pk(info, pk: int) -> Organization:
+    # Re-read through the selector so the payload carries `myRole` like any query.
+    return organization_get(user=info.context.user, pk=pk)
+
+
+class CreateOrganization(BaseMutation):
+    class Meta:
+        description = "Create an organization; you become its OWNER."
+
+    class Arguments:
+        name = graphene.String(required=True, description="1 to 200 characters.")
+        slug = graphene.String(description="Unique URL-safe name; derived from the name if absent.")
+        description = graphene.String(description="Free text.")
+        contact_email = graphene.String(description="A valid e-mail address.")
+        website = graphene.String(description="A valid http(s) URL.")
+
+    organization = graphene.Field(OrganizationType, description="The new organization.")
+
+    @classmethod
+    @login_required
+    def perform_mutation(cls, root, info, **arguments):
+        organization = organization_create(user=info.context.user, **arguments)
+        return cls(organization=visible_organization_by_pk(info, organization.pk))
+
+
+class UpdateOrganization(BaseMutation):
+    class Meta:
+        description = (
+            "Change an organization (OWNER or ADMIN). Only the arguments given change; "
+            "null clears description, contactEmail and website."
+        )
+
+    class Arguments:
+        id = graphene.ID(required=True, description=ORGANIZATION_ID)
+        name = graphene.String(description="1 to 200 characters.")
+        slug = graphene.String(description="Unique URL-safe name.")
+        description = graphene.String(description="Free text.")
+        contact_email = graphene.String(description="A valid e-mail address.")
+        website = graphene.String(description="A valid http(s) URL.")
+        is_active = graphene.Boolean(description="False archives it.")
+
+    organization = graphene.Field(OrganizationType, description="The organization as it is now.")
+
+    @classmethod
+    @login_required
+    def perform_mutation(cls, root, info, id, **changes):
+        organization = visible_organization(info, id)
+        organization_update(user=info.context.user, organization=organization, **changes)
+        return cls(organization=visible_organization_by_pk(info, organization.pk))
+
+
+class DeleteOrganization(BaseMutation):
+    class Meta:
+        description = "Delete an organization and its memberships (OWNER only)."
+
+    class Arguments:
+        id = graphene.ID(required=True, description=ORGANIZATION_ID)
+
+    deleted_id = graphene.ID(description="The global ID of the deleted organization.")
+
+    @classmethod
+    @login_required
+    def perform_mutation(cls, root, info, id):
+        organization = visible_organization(info, id)
+        organization_delete(user=info.context.user, organization=organization)
+        return cls(deleted_id=id)
+
+
+class AddMember(BaseMutation):
+    class Meta:
+        description = "Add a user by username (OWNER or ADMIN; only an OWNER adds an OWNER)."
+
+    class Arguments:
+        organization_id = graphene.ID(required=True, description=ORGANIZATION_ID)
+        username = graphene.String(required=True, description="The user to add.")
+        role = graphene.Argument(Role, default_value="MEMBER", description="Their role.")
+
+    membership = graphene.Field(MembershipType, description="The new membership.")
+
+    @classmethod
+    @login_required
+    def perform_mutation(cls, root, info, organization_id, username, role):
+        organization = visible_organization(info, organization_id)
+        membership = membership_add(
+            actor=info.context.user, organization=organization, username=username, role=role
+        )
+        return cls(membership=membership)
+
+
+class ChangeMemberRole(BaseMutation):
+    class Meta:
+        description = (
+            "Give a member another role (OWNER or ADMIN; granting or taking away OWNER "
+            "needs an OWNER; the last OWNER keeps the role)."
+        )
+
+    class Arguments:
+        organization_id = graphene.ID(required=True, description=ORGANIZATION_ID)
+        username = graphene.String(required=True, description="The member.")
+        role = graphene.Argument(Role, required=True, description="The new role.")
+
+    membership = graphene.Field(MembershipType, description="The changed membership.")
+
+    @classmethod
+    @login_required
+    def perform_mutation(cls, root, info, organization_id, username, role):
+        organization = visible_organization(info, organization_id)
+        membership = membership_change_role(
+            actor=info.context.user, organization=organization, username=username, role=role
+        )
+        return cls(membership=membership)
+
+
+class RemoveMember(BaseMutation):
+    class Meta:
+        description = (
+            "Remove a member (OWNER or ADMIN; only an OWNER removes an OWNER; never the last)."
+        )
+
+    class Arguments:
+        organization_id = graphene.ID(required=True, description=ORGANIZATION_ID)
+        username = graphene.String(required=True, description="The member to remove.")
+
+    organization = graphene.Field(OrganizationType, description="The organization.")
+
+    @classmethod
+    @login_required
+    def perform_mutation(cls, root, info, organization_id, username):
+        organization = visible_organization(info, organization_id)
+        membership_remove(actor=info.context.user, organization=organization, username=username)
+        return cls(organization=visible_organization_by_pk(info, organization.pk))
+
+
+class LeaveOrganization(BaseMutation):
+    class Meta:
+        description = "Leave an organization (its last OWNER cannot)."
+
+    class Arguments:
+        organization_id = graphene.ID(required=True, description=ORGANIZATION_ID)
+
+    left_id = graphene.ID(description="The global ID of the organization you left.")
+
+    @classmethod
+    @login_required
+    def perform_mutation(cls, root, info, organization_id):
+        organization = visible_organization(info, organization_id)
+        membership_leave(user=info.context.user, organization=organization)
+        return cls(left_id=organization_id)
+
+
+class OrganizationMutation(graphene.ObjectType):
+    create_organization = CreateOrganization.Field()
+    update_organization = UpdateOrganization.Field()
+    delete_organization = DeleteOrganization.Field()
+    add_member = AddMember.Field()
+    change_member_role = ChangeMemberRole.Field()
+    remove_member = RemoveMember.Field()
+    leave_organization = LeaveOrganization.Field()

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Organization(models.Model):
@@ -24,10 +25,11 @@ class Organization(models.Model):
     )
 
     class Meta:
-        # Every ordering ends with the id, so pages never overlap or skip on ties.
-        ordering = ["name", "id"]
+        # Names sort case-insensitively; every ordering ends with the id, so
+        # pages never overlap or skip on ties.
+        ordering = [Lower("name"), "id"]
         indexes = [
-            models.Index(fields=["name", "id"], name="org_name_idx"),
+            models.Index(Lower("name"), "id", name="org_name_lower_idx"),
             models.Index(fields=["created_at", "id"], name="org_created_idx"),
             models.Index(fields=["updated_at", "id"], name="org_updated_idx"),
             models.Index(fields=["is_active"], name="org_active_idx"),

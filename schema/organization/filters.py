@@ -1,19 +1,36 @@
 """The filters and orderings of `organizations`; their names are public API."""
 
 import django_filters
+from django_filters.constants import EMPTY_VALUES
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 
 from organization.models import Membership, Organization
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
-    """Ordering that always ends with the id, so equal values never swap pages."""
+    """Ordering that always ends with the id, so equal values never swap pages.
+
+    Text fields named in `case_insensitive` sort as people expect ("alpha" before
+    "Bravo"), like the default ordering of the model.
+    """
+
+    def __init__(self, *args, case_insensitive=(), **kwargs):
+        self.case_insensitive = set(case_insensitive)
+        super().__init__(*args, **kwargs)
+
+    def get_ordering_value(self, param):
+        ordering = super().get_ordering_value(param)
+        field = ordering.lstrip("-")
+        if field not in self.case_insensitive:
+            return ordering
+        return Lower(field).desc() if ordering.startswith("-") else Lower(field).asc()
 
     def filter(self, qs, value):
         qs = super().filter(qs, value)
-        if value:
-            qs = qs.order_by(*qs.query.order_by, "id")
-        return qs
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.order_by(*qs.query.order_by, "id")
 
 
 class OrganizationFilter(django_filters.FilterSet):
@@ -40,7 +57,9 @@ class OrganizationFilter(django_filters.FilterSet):
         label="Only organizations where I hold this role.",
     )
     order_by = StableOrderingFilter(
-        fields=(("name", "name"), ("created_at", "createdAt"), ("updated_at", "updatedAt")),
+        # graphene-django turns `createdAt` into `created_at` before this sees it.
+        fields=("name", "created_at", "updated_at"),
+        case_insensitive=("name",),
         label=(
             "Comma-separated sort keys: name, createdAt, updatedAt; prefix '-' for "
             "descending (e.g. '-createdAt,name'). Ties are broken by id."

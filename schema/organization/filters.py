@@ -1,9 +1,9 @@
 """The filters and orderings of `organizations`; their names are public API."""
 
 import django_filters
-from django_filters.constants import EMPTY_VALUES
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
+from django_filters.constants import EMPTY_VALUES
 
 from organization.models import Membership, Organization
 

@@ -362,7 +362,9 @@ def test_members_page_and_my_role_in_the_list(api, acme, people):
     # given
     api.authenticate(people["member"])
     query = """{ organizations { edges { node { myRole
-        members(first: 2) { totalCount pageInfo { hasNextPage } edges { node { user { username } } } }
+        members(first: 2) {
+          totalCount pageInfo { hasNextPage } edges { node { user { username } } }
+        }
     } } } }"""
 
     # when

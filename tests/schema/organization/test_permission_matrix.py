@@ -1,0 +1,120 @@
+"""Every role against every query and mutation: the expected outcome and error code.
+
+Outcomes: "ok" (data, no errors of any kind), a top-level error code, or
+"field:<CODE>" for an error in the payload's `errors`.
+"""
+
+import pytest
+from graphql_relay import to_global_id
+
+from tests.conftest import error_codes
+
+ROLES = ("anonymous", "outsider", "member", "admin", "owner", "staff")
+
+OPERATIONS = {
+    "organization": ("query($id: ID!) { result: organization(id: $id) { name } }"),
+    "organizations": ("query { result: organizations { totalCount edges { node { name } } } }"),
+    "node": ("query($id: ID!) { result: node(id: $id) { ... on Organization { name } } }"),
+    "createOrganization": (
+        'mutation { result: createOrganization(name: "New") { errors { field code } } }'
+    ),
+    "updateOrganization": (
+        'mutation($id: ID!) { result: updateOrganization(id: $id, name: "Renamed") '
+        "{ errors { field code } } }"
+    ),
+    "deleteOrganization": (
+        "mutation($id: ID!) { result: deleteOrganization(id: $id) { errors { field code } } }"
+    ),
+    "addMember": (
+        'mutation($id: ID!) { result: addMember(organizationId: $id, username: "newbie") '
+        "{ errors { field code } } }"
+    ),
+    "addMember as OWNER": (
+        "mutation($id: ID!) { result: addMember(organizationId: $id, username: "
+        '"newbie", role: OWNER) { errors { field code } } }'
+    ),
+    "changeMemberRole": (
+        "mutation($id: ID!) { result: changeMemberRole(organizationId: $id, username: "
+        '"member", role: ADMIN) { errors { field code } } }'
+    ),
+    "changeMemberRole to OWNER": (
+        "mutation($id: ID!) { result: changeMemberRole(organizationId: $id, username: "
+        '"member", role: OWNER) { errors { field code } } }'
+    ),
+    "removeMember": (
+        'mutation($id: ID!) { result: removeMember(organizationId: $id, username: "member") '
+        "{ errors { field code } } }"
+    ),
+    "leaveOrganization": (
+        "mutation($id: ID!) { result: leaveOrganization(organizationId: $id) "
+        "{ errors { field code } } }"
+    ),
+}
+
+U, NF, F = "UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN"
+#                             anonymous outsider member admin owner staff
+EXPECTED = {
+    "organization": (U, NF, "ok", "ok", "ok", "ok"),
+    "organizations": (U, "ok", "ok", "ok", "ok", "ok"),
+    "node": (U, NF, "ok", "ok", "ok", "ok"),
+    "createOrganization": (U, "ok", "ok", "ok", "ok", "ok"),
+    "updateOrganization": (U, NF, F, "ok", "ok", F),
+    "deleteOrganization": (U, NF, F, F, "ok", F),
+    "addMember": (U, NF, F, "ok", "ok", F),
+    "addMember as OWNER": (U, NF, F, F, "ok", F),
+    "changeMemberRole": (U, NF, F, "ok", "ok", F),
+    "changeMemberRole to OWNER": (U, NF, F, F, "ok", F),
+    "removeMember": (U, NF, F, "ok", "ok", F),
+    "leaveOrganization": (U, NF, "ok", "ok", "field:LAST_OWNER", "field:NOT_MEMBER"),
+}
+
+CASES = [
+    pytest.param(operation, role, expected, id=f"{operation}-{role}")
+    for operation, outcomes in EXPECTED.items()
+    for role, expected in zip(ROLES, outcomes, strict=True)
+]
+
+
+def outcome(result: dict) -> str:
+    if "errors" in result:
+        codes = error_codes(result)
+        assert len(codes) == 1, result
+        return codes[0]
+    payload = result["data"]["result"]
+    assert payload is not None, result
+    field_errors = payload.get("errors") if isinstance(payload, dict) else None
+    if field_errors:
+        assert len(field_errors) == 1, result
+        return f"field:{field_errors[0]['code']}"
+    return "ok"
+
+
+@pytest.mark.parametrize(("operation", "role", "expected"), CASES)
+def test_permission_matrix(api, acme, people, make_user, operation, role, expected):
+    # given
+    make_user("newbie")
+    if role != "anonymous":
+        api.authenticate(people[role])
+    query = OPERATIONS[operation]
+    variables = {"id": to_global_id("Organization", acme.pk)} if "$id" in query else {}
+
+    # when
+    result = api.execute(query, variables)
+
+    # then
+    assert outcome(result) == expected
+
+
+def test_outsider_sees_an_empty_list_and_members_see_theirs(api, acme, people):
+    # given
+    query = OPERATIONS["organizations"]
+
+    # when
+    api.authenticate(people["outsider"])
+    outsider = api.execute(query)
+    api.authenticate(people["member"])
+    member = api.execute(query)
+
+    # then
+    assert outsider["data"]["result"]["totalCount"] == 0
+    assert member["data"]["result"]["edges"] == [{"node": {"name": "Acme"}}]

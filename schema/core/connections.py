@@ -44,6 +44,34 @@ def page_size_check(args: dict) -> None:
         raise ApiError("`offset` cannot be combined with `before`.", ErrorCode.BAD_USER_INPUT)
 
 
+def _paging_arguments(kwargs: dict) -> dict:
+    kwargs.setdefault("first", graphene.Int(description="Page size, from the start."))
+    kwargs.setdefault("after", graphene.String(description="Start after this cursor."))
+    kwargs.setdefault("last", graphene.Int(description="Page size, from the end."))
+    kwargs.setdefault("before", graphene.String(description="End before this cursor."))
+    return kwargs
+
+
+def _with_default_page_size(args: dict) -> dict:
+    page_size_check(args)
+    if args.get("first") is None and args.get("last") is None:
+        args["first"] = settings.GRAPHQL_DEFAULT_PAGE_SIZE
+    return args
+
+
+class PagedConnectionField(graphene.relay.ConnectionField):
+    """A connection over a resolver's list, with the same page-size rules."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **_paging_arguments(kwargs))
+
+    @classmethod
+    def connection_resolver(cls, resolver, connection_type, root, info, **args):
+        return super().connection_resolver(
+            resolver, connection_type, root, info, **_with_default_page_size(args)
+        )
+
+
 class PagedFilterConnectionField(DjangoFilterConnectionField):
     """A django-filter connection with a default page size, a cap and coded errors."""
 
@@ -52,14 +80,10 @@ class PagedFilterConnectionField(DjangoFilterConnectionField):
         # instead of the String that graphene-django derives for a method filter.
         self._argument_types = argument_types or {}
         kwargs.setdefault("max_limit", settings.GRAPHQL_MAX_PAGE_SIZE)
-        kwargs.setdefault("first", graphene.Int(description="Page size, from the start."))
-        kwargs.setdefault("after", graphene.String(description="Start after this cursor."))
-        kwargs.setdefault("last", graphene.Int(description="Page size, from the end."))
-        kwargs.setdefault("before", graphene.String(description="End before this cursor."))
         kwargs.setdefault(
             "offset", graphene.Int(description="Skip this many items (after `after`, if given).")
         )
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **_paging_arguments(kwargs))
 
     @property
     def filtering_args(self):
@@ -72,10 +96,9 @@ class PagedFilterConnectionField(DjangoFilterConnectionField):
 
     @classmethod
     def connection_resolver(cls, resolver, connection, default_manager, *args, **kwargs):
-        page_size_check(kwargs)
-        if kwargs.get("first") is None and kwargs.get("last") is None:
-            kwargs["first"] = settings.GRAPHQL_DEFAULT_PAGE_SIZE
-        return super().connection_resolver(resolver, connection, default_manager, *args, **kwargs)
+        return super().connection_resolver(
+            resolver, connection, default_manager, *args, **_with_default_page_size(kwargs)
+        )
 
     @classmethod
     def resolve_queryset(cls, connection, iterable, info, args, filtering_args, filterset_class):

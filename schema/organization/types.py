@@ -11,7 +11,7 @@ from graphene_django import DjangoObjectType
 from organization.models import Membership, Organization
 from organization.selectors import membership_list, organization_visible
 from schema.accounts.types import UserType
-from schema.core.connections import CountableConnection
+from schema.core.connections import CountableConnection, PagedConnectionField
 from schema.core.selection import is_selected
 
 Role = graphene.Enum.from_enum(
@@ -71,8 +71,9 @@ class OrganizationType(DjangoObjectType):
     my_role = graphene.Field(
         Role, description="The signed-in user's role here; null for staff who are not members."
     )
-    members = graphene.relay.ConnectionField(
-        MembershipType._meta.connection, description="The members and their roles."
+    members = PagedConnectionField(
+        MembershipType._meta.connection,
+        description="The members and their roles, in the order they joined.",
     )
 
     @classmethod

@@ -376,3 +376,17 @@ def test_members_page_and_my_role_in_the_list(api, acme, people):
     assert node["members"]["totalCount"] == 3
     assert node["members"]["pageInfo"]["hasNextPage"] is True
     assert [e["node"]["user"]["username"] for e in node["members"]["edges"]] == ["owner", "admin"]
+
+
+def test_members_page_size_is_capped_too(api, acme, people):
+    # given
+    api.authenticate(people["owner"])
+    query = "{ organizations { edges { node { members(first: %d) { totalCount } } } } }"
+
+    # when
+    at_limit = api.execute(query % 100)
+    over = api.execute(query % 101)
+
+    # then
+    assert "errors" not in at_limit
+    assert error_codes(over) == ["PAGE_SIZE_TOO_LARGE"]

@@ -20,7 +20,9 @@ from jwt.algorithms import get_default_algorithms
 from accounts.exceptions import TokenExpiredError, TokenInvalidError
 
 ACCESS_TOKEN_TYPE = "access"
-# Each claim we issue, with the type it must have.
+# Each claim we issue, with the type it must have. `token_version` is the user's
+# counter at issue time: bumping it (logout everywhere, password change) ends
+# every access token already issued.
 CLAIM_TYPES: dict[str, type] = {
     "user_id": str,
     "username": str,
@@ -29,6 +31,7 @@ CLAIM_TYPES: dict[str, type] = {
     "iat": int,
     "exp": int,
     "origIat": int,
+    "token_version": int,
 }
 REQUIRED_CLAIMS = list(CLAIM_TYPES)
 
@@ -60,6 +63,7 @@ def access_token_issue(*, user, orig_iat: int | None = None) -> AccessToken:
         "iat": issued_at,
         "exp": int(expires_at.timestamp()),
         "origIat": orig_iat if orig_iat is not None else issued_at,
+        "token_version": user.token_version,
     }
     if settings.JWT_ISSUER:
         payload["iss"] = settings.JWT_ISSUER

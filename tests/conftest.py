@@ -78,6 +78,7 @@ def signed_token() -> Callable[..., str]:
             "iat": now,
             "exp": now + 300,
             "origIat": now,
+            "token_version": user.token_version,
         }
         claims.update(overrides)
         claims = {key: value for key, value in claims.items() if value is not None}

@@ -49,6 +49,7 @@ class Attacker:
             "iat": now,
             "exp": now + 300,
             "origIat": now,
+            "token_version": self.user.token_version,
         }
         claims.update(overrides)
         return {key: value for key, value in claims.items() if value is not None}
@@ -117,6 +118,10 @@ def user_id_as_a_number(attacker: Attacker) -> str:
     return attacker.sign(attacker.user, user_id=attacker.user.pk)
 
 
+def token_version_as_a_string(attacker: Attacker) -> str:
+    return attacker.sign(attacker.user, token_version="0")
+
+
 def exp_as_a_string(attacker: Attacker) -> str:
     return attacker.sign(attacker.user, exp=str(int(time.time()) + 300))
 
@@ -172,6 +177,7 @@ ATTACKS = [
     (refresh_token_type, "TOKEN_INVALID"),
     (user_id_as_a_number, "TOKEN_INVALID"),
     (exp_as_a_string, "TOKEN_INVALID"),
+    (token_version_as_a_string, "TOKEN_INVALID"),
     (payload_not_an_object, "TOKEN_INVALID"),
     (garbage, "TOKEN_INVALID"),
     (garbage_with_three_segments, "TOKEN_INVALID"),

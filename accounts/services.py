@@ -17,7 +17,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -197,3 +197,20 @@ def user_password_change(*, user: User, old_password: str, new_password: str) ->
         pair = _sign_in_chain_start(user=locked)
     user.password, user.token_version = locked.password, locked.token_version
     return pair
+
+
+def refresh_token_purge(*, now: datetime | None = None) -> int:
+    """Delete the refresh-token rows that can no longer matter; return how many.
+
+    That is every row of an expired chain, and every row of a chain with no live
+    token left. Rotated rows of a live chain are kept until the chain expires:
+    they are what detects a replay of a stolen copy (REFRESH_TOKEN_REUSED).
+    """
+    now = now or timezone.now()
+    live_families = RefreshToken.objects.filter(revoked_at__isnull=True, expires_at__gt=now).values(
+        "family"
+    )
+    deleted, _ = RefreshToken.objects.filter(
+        Q(expires_at__lte=now) | ~Q(family__in=live_families)
+    ).delete()
+    return deleted

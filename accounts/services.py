@@ -28,6 +28,7 @@ from accounts.exceptions import (
     TokenInvalidError,
 )
 from accounts.models import RefreshToken, User
+from accounts.throttling import password_attempt_reserve, password_attempt_succeeded
 from accounts.tokens import AccessToken, access_token_issue
 
 
@@ -93,12 +94,17 @@ def _refresh_tokens_revoke_all(*, user: User) -> int:
 
 
 def token_obtain(*, username: str, password: str, request: HttpRequest | None = None) -> TokenPair:
-    """Sign in with a password: a new access token and a new refresh-token chain."""
+    """Sign in with a password: a new access token and a new refresh-token chain.
+
+    Throttled per username and per client IP (accounts/throttling.py).
+    """
+    attempt = password_attempt_reserve(username=username, request=request)
     user = authenticate(request, username=username, password=password)
     if user is None:
         # ModelBackend runs the hasher for unknown usernames too, so timing and
         # message are the same whether or not the user exists.
         raise InvalidCredentialsError()
+    password_attempt_succeeded(attempt)
     with transaction.atomic():
         locked = _user_lock(user_id=user.pk)
         # A password change or deactivation that committed after authenticate()
@@ -168,15 +174,22 @@ def token_revoke_all(*, user: User) -> None:
     user.refresh_from_db(fields=["token_version"])
 
 
-def user_password_change(*, user: User, old_password: str, new_password: str) -> TokenPair:
+def user_password_change(
+    *, user: User, old_password: str, new_password: str, request: HttpRequest | None = None
+) -> TokenPair:
     """Change a signed-in user's password; every session ends, a new one is returned.
 
     Proving the old password is a fresh sign-in, so the caller gets a new chain;
     every other session (refresh and access tokens alike) ends at once. Raises
-    ValidationError keyed by `old_password` / `new_password`.
+    ValidationError keyed by `old_password` / `new_password`. Checking the old
+    password is throttled like a sign-in, in the same counters, so a stolen
+    access token buys no extra guesses.
     """
     errors: dict[str, list[ValidationError]] = {}
-    if not user.check_password(old_password):
+    attempt = password_attempt_reserve(username=user.get_username(), request=request)
+    if user.check_password(old_password):
+        password_attempt_succeeded(attempt)
+    else:
         errors["old_password"] = [
             ValidationError("Your old password was entered incorrectly.", code="password_incorrect")
         ]

@@ -99,7 +99,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Fail fast when Redis is unreachable instead of hanging a worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -114,6 +119,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Sign-in throttling --------------------------------------------------------
+# Password attempts (tokenAuth, changePassword) are limited per username and per
+# client IP, in fixed windows counted in the cache above (accounts/throttling.py).
+# A correct password does not count.
+
+SIGN_IN_ATTEMPTS_PER_USERNAME = env.int("SIGN_IN_ATTEMPTS_PER_USERNAME", default=10)
+SIGN_IN_ATTEMPTS_PER_IP = env.int("SIGN_IN_ATTEMPTS_PER_IP", default=100)
+SIGN_IN_ATTEMPTS_WINDOW = env.int("SIGN_IN_ATTEMPTS_WINDOW", default=900)
+# How many reverse proxies in front of the app append the client's address to
+# X-Forwarded-For. 0 (the default) trusts the header not at all: REMOTE_ADDR counts.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+if min(SIGN_IN_ATTEMPTS_PER_USERNAME, SIGN_IN_ATTEMPTS_PER_IP, SIGN_IN_ATTEMPTS_WINDOW) < 1:
+    raise ImproperlyConfigured("SIGN_IN_ATTEMPTS_* must be positive integers.")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
 
 # --- JSON Web Tokens ----------------------------------------------------------
 # Access tokens are signed JWTs; refresh tokens are random strings stored as

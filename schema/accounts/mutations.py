@@ -146,7 +146,10 @@ class ChangePassword(token_pair_fields(required=False), BaseMutation):
     @login_required
     def perform_mutation(cls, root, info, old_password: str, new_password: str):
         pair = user_password_change(
-            user=info.context.user, old_password=old_password, new_password=new_password
+            user=info.context.user,
+            old_password=old_password,
+            new_password=new_password,
+            request=info.context,
         )
         return _token_pair_payload(cls, pair)
 

@@ -2,8 +2,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from accounts.models import RefreshToken, User
+from accounts.services import token_revoke_all
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class AccountsUserAdmin(UserAdmin):
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        # The is_active check already refuses the user's tokens; ending them as
+        # well keeps them dead should the user be reactivated later.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            token_revoke_all(user=obj)
 
 
 @admin.register(RefreshToken)

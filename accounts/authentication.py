@@ -31,9 +31,14 @@ class RequestAuthentication:
 def access_token_authenticate(token: str) -> AuthenticatedToken:
     """The active user an access token speaks for, or a token error."""
     payload = access_token_decode(token)
+    # The only query: the user is needed anyway, and carries token_version.
     user = user_get_active(user_id=payload["user_id"])
     if user is None:
         raise TokenInvalidError("The token's user is inactive or no longer exists.")
+    if payload["token_version"] != user.token_version:
+        raise TokenInvalidError(
+            "The token was revoked: signed out everywhere, or password changed."
+        )
     return AuthenticatedToken(user=user, payload=payload)
 
 

@@ -28,3 +28,11 @@ class RefreshTokenReusedError(AuthenticationError):
         "This refresh token was already used or revoked; every session of its "
         "sign-in has been ended. Sign in again."
     )
+
+
+class RateLimitedError(Exception):
+    """Too many password attempts for a username or from an address."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"Too many password attempts. Try again in {retry_after} seconds.")

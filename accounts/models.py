@@ -10,6 +10,14 @@ from django.db import models
 class User(AbstractUser):
     """A person who signs in; the project's custom user model from day one."""
 
+    # Carried in every access token and compared when the request's user is
+    # loaded: bumping it ends every access token already issued, at no extra query.
+    token_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Bumped to end every access token issued so far (logout everywhere).",
+    )
+
 
 class RefreshToken(models.Model):
     """One refresh token of a sign-in chain, stored as a SHA-256 digest only.

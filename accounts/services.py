@@ -1,4 +1,10 @@
-"""Writes of accounts data: signing in, rotating and revoking refresh tokens."""
+"""Writes of accounts data: signing in, rotating and revoking refresh tokens, passwords.
+
+Lock order: a write that touches a user's refresh tokens first locks the user's
+row, then its token rows. Sign-in, refresh, sign-out, logout-everywhere and
+password change are thus serialised per user (none of them can leave a live
+token behind a concurrent revocation) and cannot deadlock one another.
+"""
 
 import hashlib
 import secrets
@@ -7,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.models import update_last_login
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -20,6 +28,7 @@ from accounts.exceptions import (
     TokenInvalidError,
 )
 from accounts.models import RefreshToken, User
+from accounts.throttling import password_attempt_reserve, password_attempt_succeeded
 from accounts.tokens import AccessToken, access_token_issue
 
 
@@ -52,20 +61,18 @@ def _refresh_token_create(
     return raw_token
 
 
-def token_obtain(*, username: str, password: str, request: HttpRequest | None = None) -> TokenPair:
-    """Sign in with a password: a new access token and a new refresh-token chain."""
-    user = authenticate(request, username=username, password=password)
-    if user is None:
-        # ModelBackend runs the hasher for unknown usernames too, so timing and
-        # message are the same whether or not the user exists.
-        raise InvalidCredentialsError()
-    with transaction.atomic():
-        update_last_login(None, user)
-        signed_in_at = timezone.now()
-        refresh_expires_at = signed_in_at + settings.JWT_REFRESH_TOKEN_LIFETIME
-        refresh_token = _refresh_token_create(
-            user=user, family=uuid.uuid4(), signed_in_at=signed_in_at, expires_at=refresh_expires_at
-        )
+def _user_lock(*, user_id: int) -> User | None:
+    # SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers anyway.
+    return User.objects.select_for_update().filter(pk=user_id).first()
+
+
+def _sign_in_chain_start(*, user: User) -> TokenPair:
+    """A new sign-in chain for `user` (whose row the caller has locked)."""
+    signed_in_at = timezone.now()
+    refresh_expires_at = signed_in_at + settings.JWT_REFRESH_TOKEN_LIFETIME
+    refresh_token = _refresh_token_create(
+        user=user, family=uuid.uuid4(), signed_in_at=signed_in_at, expires_at=refresh_expires_at
+    )
     return TokenPair(
         user=user,
         access=access_token_issue(user=user, orig_iat=int(signed_in_at.timestamp())),
@@ -80,6 +87,34 @@ def _refresh_token_family_revoke(*, family: uuid.UUID) -> int:
     )
 
 
+def _refresh_tokens_revoke_all(*, user: User) -> int:
+    return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def token_obtain(*, username: str, password: str, request: HttpRequest | None = None) -> TokenPair:
+    """Sign in with a password: a new access token and a new refresh-token chain.
+
+    Throttled per username and per client IP (accounts/throttling.py).
+    """
+    attempt = password_attempt_reserve(username=username, request=request)
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        # ModelBackend runs the hasher for unknown usernames too, so timing and
+        # message are the same whether or not the user exists.
+        raise InvalidCredentialsError()
+    password_attempt_succeeded(attempt)
+    with transaction.atomic():
+        locked = _user_lock(user_id=user.pk)
+        # A password change or deactivation that committed after authenticate()
+        # read the user wins over this sign-in.
+        if locked is None or locked.password != user.password or not locked.is_active:
+            raise InvalidCredentialsError()
+        update_last_login(None, locked)
+        return _sign_in_chain_start(user=locked)
+
+
 def token_refresh(*, refresh_token: str) -> TokenPair:
     """Rotate a refresh token: revoke it and issue a new pair in the same chain.
 
@@ -87,36 +122,34 @@ def token_refresh(*, refresh_token: str) -> TokenPair:
     copy: the whole chain is revoked and RefreshTokenReusedError raised.
     """
     now = timezone.now()
-    row = (
-        RefreshToken.objects.select_related("user")
-        .filter(token_hash=_refresh_token_digest(refresh_token))
-        .first()
-    )
+    row = RefreshToken.objects.filter(token_hash=_refresh_token_digest(refresh_token)).first()
     if row is None:
         raise TokenInvalidError("The refresh token is invalid.")
     if row.expires_at <= now:
         raise TokenExpiredError("The refresh token has expired. Sign in again.")
-    if not row.user.is_active:
-        raise TokenInvalidError("The refresh token's user is inactive.")
     with transaction.atomic():
-        # The conditional UPDATE is the lock: of two concurrent refreshes with the
-        # same token, exactly one sees a live row.
+        user = _user_lock(user_id=row.user_id)
+        if user is None or not user.is_active:
+            raise TokenInvalidError("The refresh token's user is inactive.")
+        # The conditional UPDATE claims the token: of two concurrent refreshes
+        # with the same token, exactly one sees a live row.
         claimed = RefreshToken.objects.filter(pk=row.pk, revoked_at__isnull=True).update(
             revoked_at=now
         )
         if claimed:
             new_refresh_token = _refresh_token_create(
-                user=row.user,
+                user=user,
                 family=row.family,
                 signed_in_at=row.signed_in_at,
                 expires_at=row.expires_at,
             )
+        else:
+            _refresh_token_family_revoke(family=row.family)
     if not claimed:
-        _refresh_token_family_revoke(family=row.family)
         raise RefreshTokenReusedError()
     return TokenPair(
-        user=row.user,
-        access=access_token_issue(user=row.user, orig_iat=int(row.signed_in_at.timestamp())),
+        user=user,
+        access=access_token_issue(user=user, orig_iat=int(row.signed_in_at.timestamp())),
         refresh_token=new_refresh_token,
         refresh_expires_at=row.expires_at,
     )
@@ -127,4 +160,70 @@ def token_revoke(*, refresh_token: str) -> None:
     row = RefreshToken.objects.filter(token_hash=_refresh_token_digest(refresh_token)).first()
     if row is None:
         raise TokenInvalidError("The refresh token is invalid.")
-    _refresh_token_family_revoke(family=row.family)
+    with transaction.atomic():
+        _user_lock(user_id=row.user_id)
+        _refresh_token_family_revoke(family=row.family)
+
+
+def token_revoke_all(*, user: User) -> None:
+    """Sign out everywhere: end every refresh token and every access token of `user`."""
+    with transaction.atomic():
+        # The UPDATE takes the user's row lock, first, as everywhere else.
+        User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+        _refresh_tokens_revoke_all(user=user)
+    user.refresh_from_db(fields=["token_version"])
+
+
+def user_password_change(
+    *, user: User, old_password: str, new_password: str, request: HttpRequest | None = None
+) -> TokenPair:
+    """Change a signed-in user's password; every session ends, a new one is returned.
+
+    Proving the old password is a fresh sign-in, so the caller gets a new chain;
+    every other session (refresh and access tokens alike) ends at once. Raises
+    ValidationError keyed by `old_password` / `new_password`. Checking the old
+    password is throttled like a sign-in, in the same counters, so a stolen
+    access token buys no extra guesses.
+    """
+    errors: dict[str, list[ValidationError]] = {}
+    attempt = password_attempt_reserve(username=user.get_username(), request=request)
+    if user.check_password(old_password):
+        password_attempt_succeeded(attempt)
+    else:
+        errors["old_password"] = [
+            ValidationError("Your old password was entered incorrectly.", code="password_incorrect")
+        ]
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as error:
+        errors["new_password"] = error.error_list
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = _user_lock(user_id=user.pk)
+        if locked is None or not locked.is_active:
+            raise TokenInvalidError("The token's user is inactive or no longer exists.")
+        locked.set_password(new_password)
+        locked.token_version += 1
+        locked.save(update_fields=["password", "token_version"])
+        _refresh_tokens_revoke_all(user=locked)
+        pair = _sign_in_chain_start(user=locked)
+    user.password, user.token_version = locked.password, locked.token_version
+    return pair
+
+
+def refresh_token_purge(*, now: datetime | None = None) -> int:
+    """Delete the refresh-token rows that can no longer matter; return how many.
+
+    That is every row of an expired chain, and every row of a chain with no live
+    token left. Rotated rows of a live chain are kept until the chain expires:
+    they are what detects a replay of a stolen copy (REFRESH_TOKEN_REUSED).
+    """
+    now = now or timezone.now()
+    live_families = RefreshToken.objects.filter(revoked_at__isnull=True, expires_at__gt=now).values(
+        "family"
+    )
+    deleted, _ = RefreshToken.objects.filter(
+        Q(expires_at__lte=now) | ~Q(family__in=live_families)
+    ).delete()
+    return deleted

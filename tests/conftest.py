@@ -2,11 +2,15 @@
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
@@ -51,6 +55,13 @@ class GraphQLClient:
         )
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with no throttling counters. With REDIS_URL set this
+    flushes that Redis database: give the tests a database of their own."""
+    cache.clear()
+
+
 @pytest.fixture
 def api(client: Client) -> GraphQLClient:
     return GraphQLClient(client)
@@ -75,12 +86,61 @@ def signed_token() -> Callable[..., str]:
             "iat": now,
             "exp": now + 300,
             "origIat": now,
+            "token_version": user.token_version,
         }
         claims.update(overrides)
         claims = {key: value for key, value in claims.items() if value is not None}
-        return jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm="HS256")
+        return jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=settings.JWT_ALGORITHM)
 
     return sign
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    private_pem: str
+    public_pem: str
+
+
+def key_pair_pem(private_key) -> KeyPair:
+    """The PEM texts of a cryptography private key and its public key."""
+    return KeyPair(
+        private_pem=private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode(),
+        public_pem=private_key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode(),
+    )
+
+
+@pytest.fixture(scope="session")
+def rsa_key_pair() -> KeyPair:
+    return key_pair_pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+
+@pytest.fixture(scope="session")
+def ec_key_pair() -> KeyPair:
+    return key_pair_pem(ec.generate_private_key(ec.SECP256R1()))
+
+
+@pytest.fixture
+def rs256(settings, rsa_key_pair) -> KeyPair:
+    """Sign and verify access tokens with RS256 for this test."""
+    settings.JWT_ALGORITHM = "RS256"
+    settings.JWT_SIGNING_KEY = rsa_key_pair.private_pem
+    settings.JWT_VERIFYING_KEY = rsa_key_pair.public_pem
+    return rsa_key_pair
+
+
+@pytest.fixture
+def es256(settings, ec_key_pair) -> KeyPair:
+    """Sign and verify access tokens with ES256 for this test."""
+    settings.JWT_ALGORITHM = "ES256"
+    settings.JWT_SIGNING_KEY = ec_key_pair.private_pem
+    settings.JWT_VERIFYING_KEY = ec_key_pair.public_pem
+    return ec_key_pair
 
 
 def error_codes(result: dict[str, Any]) -> list[str]:

@@ -5,11 +5,14 @@ README lists each one. A production start (DJANGO_DEBUG off) with a missing or
 weak secret fails here, at import time, before any request is served.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from config.jwt_keys import jwt_keys_configure
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -97,7 +100,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Fail fast when Redis is unreachable instead of hanging a worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -113,20 +121,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Sign-in throttling --------------------------------------------------------
+# Password attempts (tokenAuth, changePassword) are limited per username and per
+# client IP, in fixed windows counted in the cache above (accounts/throttling.py).
+# A correct password does not count.
+
+SIGN_IN_ATTEMPTS_PER_USERNAME = env.int("SIGN_IN_ATTEMPTS_PER_USERNAME", default=10)
+SIGN_IN_ATTEMPTS_PER_IP = env.int("SIGN_IN_ATTEMPTS_PER_IP", default=100)
+SIGN_IN_ATTEMPTS_WINDOW = env.int("SIGN_IN_ATTEMPTS_WINDOW", default=900)
+# How many reverse proxies in front of the app append the client's address to
+# X-Forwarded-For. 0 (the default) trusts the header not at all: REMOTE_ADDR counts.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+if min(SIGN_IN_ATTEMPTS_PER_USERNAME, SIGN_IN_ATTEMPTS_PER_IP, SIGN_IN_ATTEMPTS_WINDOW) < 1:
+    raise ImproperlyConfigured("SIGN_IN_ATTEMPTS_* must be positive integers.")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+
 # --- JSON Web Tokens ----------------------------------------------------------
 # Access tokens are signed JWTs; refresh tokens are random strings stored as
 # hashes (see accounts/tokens.py and accounts/models.py).
 
-JWT_ALGORITHM = "HS256"
-JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default=SECRET_KEY)
+# HS256 signs with JWT_SIGNING_KEY (default: DJANGO_SECRET_KEY); RS256 and ES256
+# sign with JWT_PRIVATE_KEY and verify with JWT_PUBLIC_KEY (PEM text; "\n" escapes
+# are accepted for one-line environments). config/jwt_keys.py refuses weak,
+# missing or mismatched keys here, at start.
+_jwt_keys = jwt_keys_configure(
+    algorithm=env("JWT_ALGORITHM", default="HS256"),
+    secret=env("JWT_SIGNING_KEY", default=SECRET_KEY),
+    secret_is_explicit="JWT_SIGNING_KEY" in os.environ,
+    private_pem=env.str("JWT_PRIVATE_KEY", default="", multiline=True),
+    public_pem=env.str("JWT_PUBLIC_KEY", default="", multiline=True),
+    production=not DEBUG,
+)
+JWT_ALGORITHM = _jwt_keys.algorithm
+JWT_SIGNING_KEY = _jwt_keys.signing_key
+JWT_VERIFYING_KEY = _jwt_keys.verifying_key
 JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_ACCESS_TOKEN_LIFETIME", default=300))
 JWT_REFRESH_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_REFRESH_TOKEN_LIFETIME", default=86400))
 JWT_ISSUER = env("JWT_ISSUER", default="") or None
 JWT_AUDIENCE = env("JWT_AUDIENCE", default="") or None
-
-# PyJWT warns below 32 bytes for HS256 (RFC 7518 section 3.2).
-if len(JWT_SIGNING_KEY.encode()) < 32:
-    raise ImproperlyConfigured("JWT_SIGNING_KEY must be at least 32 bytes long.")
 
 # Only django-graphql-jwt's decorators are used (schema/core/auth.py); these keep
 # the library's own defaults safe should any other part of it ever be reached.
@@ -136,8 +170,12 @@ GRAPHQL_JWT = {
     "JWT_EXPIRATION_DELTA": JWT_ACCESS_TOKEN_LIFETIME,
     "JWT_REFRESH_EXPIRATION_DELTA": JWT_REFRESH_TOKEN_LIFETIME,
     "JWT_LONG_RUNNING_REFRESH_TOKEN": True,
-    "JWT_SECRET_KEY": JWT_SIGNING_KEY,
     "JWT_ALGORITHM": JWT_ALGORITHM,
+    **(
+        {"JWT_SECRET_KEY": JWT_SIGNING_KEY}
+        if JWT_ALGORITHM == "HS256"
+        else {"JWT_PRIVATE_KEY": JWT_SIGNING_KEY, "JWT_PUBLIC_KEY": JWT_VERIFYING_KEY}
+    ),
 }
 
 # --- GraphQL ----------------------------------------------------------------

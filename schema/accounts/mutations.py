@@ -1,15 +1,26 @@
-"""Sign-in mutations: tokenAuth, refreshToken, verifyToken, revokeToken.
+"""Sign-in mutations: tokenAuth, refreshToken, verifyToken, revokeToken,
+revokeAllTokens and changePassword.
 
-None of them needs a signed-in user, so a stale Authorization header the client
-still sends never breaks them.
+The first four need no signed-in user, so a stale Authorization header the
+client still sends never breaks them. revokeAllTokens and changePassword act on
+the signed-in user and need a valid access token.
 """
 
 import graphene
 from graphene.types.generic import GenericScalar
 
 from accounts.authentication import access_token_authenticate
-from accounts.services import TokenPair, token_obtain, token_refresh, token_revoke
-from schema.accounts.types import TokenPairFields
+from accounts.services import (
+    TokenPair,
+    token_obtain,
+    token_refresh,
+    token_revoke,
+    token_revoke_all,
+    user_password_change,
+)
+from schema.accounts.types import TokenPairFields, token_pair_fields
+from schema.core.auth import login_required
+from schema.core.mutations import BaseMutation
 
 
 def _token_pair_payload(payload_class, pair: TokenPair):
@@ -79,7 +90,7 @@ class RevokeToken(graphene.Mutation):
     class Meta:
         description = (
             "Sign out: end the sign-in that this refresh token belongs to. Its refresh "
-            "tokens stop working at once."
+            "tokens stop working at once; its access tokens when they expire."
         )
 
     class Arguments:
@@ -95,8 +106,58 @@ class RevokeToken(graphene.Mutation):
         return cls(revoked=True)
 
 
+class RevokeAllTokens(graphene.Mutation):
+    class Meta:
+        description = (
+            "Sign out everywhere: end every sign-in of the signed-in user. Every refresh "
+            "token and every access token already issued, this request's included, "
+            "stops working at once."
+        )
+
+    revoked = graphene.Boolean(
+        required=True, description="True once every sign-in of the user has ended."
+    )
+
+    @classmethod
+    @login_required
+    def mutate(cls, root, info):
+        token_revoke_all(user=info.context.user)
+        return cls(revoked=True)
+
+
+class ChangePassword(token_pair_fields(required=False), BaseMutation):
+    class Meta:
+        description = (
+            "Change the signed-in user's password. Every other sign-in of the user ends "
+            "at once (access tokens included); this one continues with the new token "
+            "pair returned here, which replaces the tokens the client held. A wrong old "
+            "password or a new one that fails the password rules comes back in `errors` "
+            "(PASSWORD_INCORRECT on oldPassword; PASSWORD_TOO_SHORT, ... on newPassword)."
+        )
+
+    class Arguments:
+        old_password = graphene.String(required=True, description="The current password.")
+        new_password = graphene.String(
+            required=True,
+            description="The new password; it must pass the server's password validators.",
+        )
+
+    @classmethod
+    @login_required
+    def perform_mutation(cls, root, info, old_password: str, new_password: str):
+        pair = user_password_change(
+            user=info.context.user,
+            old_password=old_password,
+            new_password=new_password,
+            request=info.context,
+        )
+        return _token_pair_payload(cls, pair)
+
+
 class AccountsMutation(graphene.ObjectType):
     token_auth = TokenAuth.Field()
     refresh_token = RefreshToken.Field()
     verify_token = VerifyToken.Field()
     revoke_token = RevokeToken.Field()
+    revoke_all_tokens = RevokeAllTokens.Field()
+    change_password = ChangePassword.Field()

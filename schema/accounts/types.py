@@ -15,26 +15,40 @@ class UserType(DjangoObjectType):
         fields = ("id", "username", "email", "first_name", "last_name", "date_joined")
 
 
-class TokenPairFields:
-    """The fields that tokenAuth and refreshToken both return."""
+def token_pair_fields(*, required: bool) -> type:
+    """A mixin with the fields of a token pair; nullable ones for payloads that can fail."""
+    when_null = "" if required else " Null when `errors` is not empty."
 
-    token = graphene.String(
-        required=True, description="The access token: send it as `Authorization: Bearer <token>`."
-    )
-    token_expires_at = graphene.DateTime(
-        required=True, description="When the access token expires; refresh before then."
-    )
-    refresh_token = graphene.String(
-        required=True,
-        description="The refresh token: keep it secret; trade it for a new pair with refreshToken.",
-    )
-    refresh_token_expires_at = graphene.DateTime(
-        required=True,
-        description="When the sign-in ends for good; rotation never extends it.",
-    )
-    payload = graphene.Field(
-        GenericScalar,
-        required=True,
-        description="The access token's claims, decoded.",
-    )
-    user = graphene.Field(UserType, required=True, description="The signed-in user.")
+    class Fields:
+        token = graphene.String(
+            required=required,
+            description="The access token: send it as `Authorization: Bearer <token>`." + when_null,
+        )
+        token_expires_at = graphene.DateTime(
+            required=required,
+            description="When the access token expires; refresh before then." + when_null,
+        )
+        refresh_token = graphene.String(
+            required=required,
+            description=(
+                "The refresh token: keep it secret; trade it for a new pair with refreshToken."
+                + when_null
+            ),
+        )
+        refresh_token_expires_at = graphene.DateTime(
+            required=required,
+            description="When the sign-in ends for good; rotation never extends it." + when_null,
+        )
+        payload = graphene.Field(
+            GenericScalar,
+            required=required,
+            description="The access token's claims, decoded." + when_null,
+        )
+        user = graphene.Field(
+            UserType, required=required, description="The signed-in user." + when_null
+        )
+
+    return Fields
+
+
+TokenPairFields = token_pair_fields(required=True)

@@ -8,6 +8,8 @@ Clients switch on the code, never on the message. The codes:
 - INVALID_CREDENTIALS: tokenAuth got a wrong username or password.
 - REFRESH_TOKEN_REUSED: a rotated or revoked refresh token came back; its whole
   sign-in chain has been ended.
+- RATE_LIMITED: too many password attempts for the username or from the client's
+  address; `extensions.retryAfter` says how many seconds to wait.
 - FORBIDDEN: signed in, but not allowed to do this.
 - NOT_FOUND: no such object, or one the caller may not see.
 - BAD_USER_INPUT: an argument or variable has an invalid value.
@@ -27,6 +29,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 
 from accounts.exceptions import (
     InvalidCredentialsError,
+    RateLimitedError,
     RefreshTokenReusedError,
     TokenExpiredError,
     TokenInvalidError,
@@ -41,6 +44,7 @@ class ErrorCode(StrEnum):
     TOKEN_INVALID = "TOKEN_INVALID"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"
+    RATE_LIMITED = "RATE_LIMITED"
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
     BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -65,6 +69,7 @@ EXPECTED_ERRORS: tuple[tuple[type[Exception], ErrorCode], ...] = (
     (RefreshTokenReusedError, ErrorCode.REFRESH_TOKEN_REUSED),
     (TokenInvalidError, ErrorCode.TOKEN_INVALID),
     (InvalidCredentialsError, ErrorCode.INVALID_CREDENTIALS),
+    (RateLimitedError, ErrorCode.RATE_LIMITED),
     (PermissionDenied, ErrorCode.FORBIDDEN),
     (ObjectDoesNotExist, ErrorCode.NOT_FOUND),
     (ValidationError, ErrorCode.BAD_USER_INPUT),
@@ -106,6 +111,8 @@ def error_formatted(error: Exception) -> dict:
         )
         if isinstance(original, ValidationError):
             formatted["message"] = _validation_message(original)
+        if isinstance(original, RateLimitedError):
+            extensions["retryAfter"] = original.retry_after
         if code is ErrorCode.INTERNAL_SERVER_ERROR:
             logger.error(
                 "Unhandled error in GraphQL resolver at %s",

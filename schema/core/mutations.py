@@ -1,53 +1,41 @@
-"""The base of every mutation that takes input: invalid input becomes `errors`.
+"""The base mutation: a service's ValidationError becomes the payload's `errors`.
 
-A service's ValidationError turns into `errors: [{field, code, messages}]` on
-the payload (HTTP 200, no top-level error), so forms can show messages next to
-fields. Authentication and permission failures stay top-level errors with codes.
+Authentication and permission failures stay top-level errors with a code
+(schema/core/errors.py); only input problems, which a form shows next to a field,
+come back in `errors`.
 """
+
+from collections.abc import Iterable
 
 import graphene
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from graphene.utils.str_converters import to_camel_case
 
+from schema.core.types import FieldError
 
-class FieldError(graphene.ObjectType):
-    class Meta:
-        description = "Why one input field (or the input as a whole) was refused."
-
-    field = graphene.String(
-        description="The argument at fault, as named in the API; null for the input as a whole."
-    )
-    code = graphene.String(
-        required=True,
-        description=(
-            "A stable code: BLANK, MAX_LENGTH, INVALID, UNIQUE, NULL, NOT_FOUND, "
-            "ALREADY_MEMBER, NOT_MEMBER, LAST_OWNER, ..."
-        ),
-    )
-    messages = graphene.List(
-        graphene.NonNull(graphene.String), required=True, description="Human-readable reasons."
-    )
+DEFAULT_ERROR_CODE = "invalid"
 
 
 def field_errors(error: ValidationError) -> list[FieldError]:
-    """Flatten a Django ValidationError into one FieldError per field and code."""
-    by_field = error.error_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: [error]}
-    result = []
-    for field, errors in by_field.items():
-        api_field = None if field == NON_FIELD_ERRORS else to_camel_case(field)
-        by_code: dict[str, list[str]] = {}
-        for item in ValidationError(errors).error_list:
-            message = item.message % item.params if item.params else item.message
-            by_code.setdefault((item.code or "invalid").upper(), []).append(str(message))
-        result.extend(
-            FieldError(field=api_field, code=code, messages=messages)
-            for code, messages in by_code.items()
-        )
-    return result
+    """One FieldError per (field, code) of `error`, in order, messages grouped."""
+    entries: dict[tuple[str | None, str], list[str]] = {}
+    fields: Iterable[tuple[str, list[ValidationError]]] = (
+        error.error_dict.items() if hasattr(error, "error_dict") else [(NON_FIELD_ERRORS, [error])]
+    )
+    for field, errors in fields:
+        name = None if field == NON_FIELD_ERRORS else to_camel_case(field)
+        for single in ValidationError(errors).error_list:
+            code = (single.code or DEFAULT_ERROR_CODE).upper()
+            entries.setdefault((name, code), []).extend(single.messages)
+    return [
+        FieldError(field=field, code=code, messages=messages)
+        for (field, code), messages in entries.items()
+    ]
 
 
 class BaseMutation(graphene.Mutation):
-    """Runs `perform_mutation`; a ValidationError becomes the payload's `errors`."""
+    """Subclasses implement `perform_mutation`; a ValidationError it raises is
+    returned as `errors` with every other field null."""
 
     class Meta:
         abstract = True
@@ -55,18 +43,19 @@ class BaseMutation(graphene.Mutation):
     errors = graphene.List(
         graphene.NonNull(FieldError),
         required=True,
-        description="Invalid input; empty when the mutation succeeded.",
+        description="Problems with the input; empty when the mutation succeeded.",
     )
 
     @classmethod
-    def mutate(cls, root, info, **arguments):
+    def mutate(cls, root, info, **data):
         try:
-            payload = cls.perform_mutation(root, info, **arguments)
+            payload = cls.perform_mutation(root, info, **data)
         except ValidationError as error:
             return cls(errors=field_errors(error))
-        payload.errors = []
+        if payload.errors is None:
+            payload.errors = []
         return payload
 
     @classmethod
-    def perform_mutation(cls, root, info, **arguments):
+    def perform_mutation(cls, root, info, **data):
         raise NotImplementedError

@@ -8,18 +8,27 @@ from django.db import connection
 
 from config.settings.base import BASE_DIR
 
+STRONG_SECRET = "k3Y-q" * 12
 
-def _import_base_settings(**environment: str) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+
+def _import_settings_and_print(expression: str, **environment: str) -> subprocess.CompletedProcess:
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "JWT_"))
+    }
     env.update(environment)
-    return subprocess.run(
-        [sys.executable, "-c", "import config.settings.base"],
+    # The command is the test's own text, never outside input.
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import config.settings.base as s; print({expression})"],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def _import_base_settings(**environment: str) -> subprocess.CompletedProcess:
+    return _import_settings_and_print("'imported'", **environment)
 
 
 @pytest.mark.parametrize(
@@ -42,10 +51,65 @@ def test_production_start_with_missing_or_weak_secret_fails_loudly(secret):
 
 def test_production_start_with_strong_secret_imports():
     # when
-    result = _import_base_settings(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="k3Y-q" * 12)
+    result = _import_base_settings(DJANGO_DEBUG="false", DJANGO_SECRET_KEY=STRONG_SECRET)
 
     # then
     assert result.returncode == 0, result.stderr
+
+
+def test_production_start_with_a_weak_jwt_signing_key_fails_loudly():
+    # when
+    result = _import_base_settings(
+        DJANGO_DEBUG="false", DJANGO_SECRET_KEY=STRONG_SECRET, JWT_SIGNING_KEY="a" * 40
+    )
+
+    # then
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: JWT_SIGNING_KEY is weak" in result.stderr
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
+def test_production_start_with_asymmetric_algorithm_and_no_key_fails_loudly(algorithm):
+    # when
+    result = _import_base_settings(
+        DJANGO_DEBUG="false", DJANGO_SECRET_KEY=STRONG_SECRET, JWT_ALGORITHM=algorithm
+    )
+
+    # then
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {algorithm} needs JWT_PRIVATE_KEY" in result.stderr
+
+
+def test_production_start_with_rs256_keys_from_the_environment(rsa_key_pair):
+    # given: one-line environments carry PEM text with "\\n" escapes
+    one_line_private_key = rsa_key_pair.private_pem.replace("\n", "\\n")
+
+    # when
+    result = _import_settings_and_print(
+        "s.JWT_ALGORITHM, s.JWT_VERIFYING_KEY == s.GRAPHQL_JWT['JWT_PUBLIC_KEY']",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=STRONG_SECRET,
+        JWT_ALGORITHM="RS256",
+        JWT_PRIVATE_KEY=one_line_private_key,
+        JWT_PUBLIC_KEY=rsa_key_pair.public_pem,
+    )
+
+    # then
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "RS256 True"
+
+
+def test_hs256_key_defaults_to_the_django_secret():
+    # when
+    result = _import_settings_and_print(
+        "s.JWT_ALGORITHM, s.JWT_SIGNING_KEY == s.SECRET_KEY == s.JWT_VERIFYING_KEY",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=STRONG_SECRET,
+    )
+
+    # then
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "HS256 True"
 
 
 def test_short_jwt_signing_key_is_refused():

@@ -25,3 +25,14 @@ mutation Revoke($refreshToken: String!) { revokeToken(refreshToken: $refreshToke
 """
 
 ME = "query { me { username } }"
+
+REVOKE_ALL_TOKENS = "mutation { revokeAllTokens { revoked } }"
+
+CHANGE_PASSWORD = """
+mutation ChangePassword($oldPassword: String!, $newPassword: String!) {
+  changePassword(oldPassword: $oldPassword, newPassword: $newPassword) {
+    errors { field code messages }
+    token tokenExpiresAt refreshToken refreshTokenExpiresAt payload user { username }
+  }
+}
+"""

@@ -191,3 +191,15 @@ def test_unauthenticated_field_does_not_break_public_fields(api, db):
 
     # then
     assert error_codes(result) == ["UNAUTHENTICATED"]
+
+
+def test_authenticated_request_costs_one_query(api, user, django_assert_num_queries):
+    # given: token_version is compared on the user row loaded anyway
+    token = access_token_issue(user=user).token
+
+    # when
+    with django_assert_num_queries(1):
+        result = api.execute(ME, token=token)
+
+    # then
+    assert result == {"data": {"me": {"username": "alice"}}}

@@ -120,3 +120,48 @@ def test_inactive_users_refresh_token_is_refused(api, sign_in, user):
 
     # then
     assert error_codes(result) == ["TOKEN_INVALID"]
+
+
+def test_deleted_users_refresh_token_is_refused(api, sign_in, user):
+    # given
+    refresh_token = sign_in(user)["refreshToken"]
+    user.delete()
+
+    # when
+    result = api.execute(REFRESH_TOKEN, {"refreshToken": refresh_token})
+
+    # then
+    assert error_codes(result) == ["TOKEN_INVALID"]
+    assert not RefreshToken.objects.exists()
+
+
+def test_a_copy_of_the_database_yields_no_usable_refresh_token(api, sign_in, user):
+    # given: everything stored about a live refresh token
+    sign_in(user)
+    row = RefreshToken.objects.get()
+    stored_values = {str(getattr(row, field.attname)) for field in row._meta.fields}
+
+    # when: each stored value is presented as a refresh token
+    results = [api.execute(REFRESH_TOKEN, {"refreshToken": value}) for value in stored_values]
+
+    # then
+    assert [error_codes(result) for result in results] == [["TOKEN_INVALID"]] * len(results)
+
+
+def test_rotation_never_extends_the_sign_in(api, sign_in, user):
+    # given
+    signed_in = sign_in(user)
+    refresh_token = signed_in["refreshToken"]
+
+    # when: rotated several times
+    for _ in range(3):
+        refreshed = api.execute(REFRESH_TOKEN, {"refreshToken": refresh_token})["data"]
+        refresh_token = refreshed["refreshToken"]["refreshToken"]
+
+    # then: every token of the chain ends when the sign-in does
+    assert refreshed["refreshToken"]["refreshTokenExpiresAt"] == signed_in["refreshTokenExpiresAt"]
+    assert refreshed["refreshToken"]["payload"]["origIat"] == signed_in["payload"]["origIat"]
+    assert RefreshToken.objects.values("expires_at").distinct().count() == 1
+    RefreshToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    expired = api.execute(REFRESH_TOKEN, {"refreshToken": refresh_token})
+    assert error_codes(expired) == ["TOKEN_EXPIRED"]

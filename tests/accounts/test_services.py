@@ -1,0 +1,68 @@
+import pytest
+from django.contrib.auth import authenticate as django_authenticate
+
+from accounts.authentication import access_token_authenticate
+from accounts.exceptions import InvalidCredentialsError, TokenInvalidError
+from accounts.models import RefreshToken, User
+from accounts.services import token_obtain, token_refresh, token_revoke_all
+from tests.conftest import PASSWORD
+
+
+def test_token_obtain_updates_last_login(user):
+    # when
+    pair = token_obtain(username="alice", password=PASSWORD)
+
+    # then
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert pair.user.last_login == user.last_login
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda user: user.set_password("changed-meanwhile-1") or user.save(),
+        lambda user: setattr(user, "is_active", False) or user.save(),
+        lambda user: user.delete(),
+    ],
+    ids=["password-changed", "deactivated", "deleted"],
+)
+def test_sign_in_racing_a_change_of_the_user_fails(monkeypatch, user, change):
+    # given: the user changes between the password check and the token issue
+    def authenticate_then_change(request, **credentials):
+        authenticated = django_authenticate(request, **credentials)
+        change(User.objects.get(pk=authenticated.pk))
+        return authenticated
+
+    monkeypatch.setattr("accounts.services.authenticate", authenticate_then_change)
+
+    # then
+    with pytest.raises(InvalidCredentialsError):
+        token_obtain(username="alice", password=PASSWORD)
+    assert not RefreshToken.objects.exists()
+
+
+def test_token_revoke_all_bumps_the_version_in_memory_and_in_the_database(user):
+    # given
+    pair = token_obtain(username="alice", password=PASSWORD)
+
+    # when
+    token_revoke_all(user=user)
+
+    # then
+    assert user.token_version == 1
+    assert User.objects.get(pk=user.pk).token_version == 1
+    with pytest.raises(TokenInvalidError):
+        access_token_authenticate(pair.access.token)
+
+
+def test_refresh_carries_the_current_token_version(user):
+    # given
+    pair = token_obtain(username="alice", password=PASSWORD)
+
+    # when
+    refreshed = token_refresh(refresh_token=pair.refresh_token)
+
+    # then
+    assert refreshed.access.payload["token_version"] == user.token_version
+    assert access_token_authenticate(refreshed.access.token).user == user

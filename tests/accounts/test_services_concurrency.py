@@ -1,0 +1,142 @@
+"""Races between requests, on real concurrent PostgreSQL transactions.
+
+Each thread has its own database connection. SQLite's in-memory test database
+is private to one connection, so these tests run on PostgreSQL only (CI's
+PostgreSQL pass runs them).
+"""
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, connections
+
+from accounts import services
+from accounts.exceptions import RefreshTokenReusedError
+from accounts.models import RefreshToken, User
+from accounts.services import token_obtain, token_refresh, token_revoke_all
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            f"needs PostgreSQL for concurrent transactions on separate connections "
+            f"(this run uses {connection.vendor}); CI's PostgreSQL pass runs it"
+        )
+
+
+def run_in_threads(*calls: Callable[[], object]) -> list[object]:
+    """Run each call in its own thread (own connection); return results or exceptions."""
+    results: list[object] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], object]) -> None:
+        try:
+            results[index] = call()
+        except Exception as error:  # the test inspects it
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+@pytest.fixture
+def hold_next_token_write_open(monkeypatch) -> Callable[[], threading.Event]:
+    """Arm a pause: the next refresh-token write waits inside its transaction,
+    after the write; the returned event is set once it is there."""
+
+    def arm() -> threading.Event:
+        inside = threading.Event()
+        original = services._refresh_token_create
+
+        def create_then_pause(**kwargs):
+            raw_token = original(**kwargs)
+            if not inside.is_set():
+                inside.set()
+                time.sleep(0.3)
+            return raw_token
+
+        monkeypatch.setattr(services, "_refresh_token_create", create_then_pause)
+        return inside
+
+    return arm
+
+
+def outcome(result: object) -> str:
+    if isinstance(result, RefreshTokenReusedError):
+        return "reused"
+    if isinstance(result, Exception):
+        return repr(result)
+    return "ok"
+
+
+@pytest.fixture
+def alice() -> User:
+    return User.objects.create_user(username="alice", password=PASSWORD)
+
+
+def test_two_refreshes_with_one_token_inside_each_other_exactly_one_succeeds(
+    alice, hold_next_token_write_open
+):
+    # given
+    rt1 = token_obtain(username="alice", password=PASSWORD).refresh_token
+    first_is_inside = hold_next_token_write_open()
+
+    def second_refresh():
+        assert first_is_inside.wait(timeout=10)
+        return token_refresh(refresh_token=rt1)
+
+    # when: the second starts while the first is inside its transaction
+    results = run_in_threads(lambda: token_refresh(refresh_token=rt1), second_refresh)
+
+    # then
+    assert [outcome(result) for result in results] == ["ok", "reused"]
+    # The loser's replay ends the chain, the winner's new token included.
+    assert not RefreshToken.objects.filter(revoked_at__isnull=True).exists()
+
+
+def test_many_simultaneous_refreshes_with_one_token_exactly_one_succeeds(alice):
+    # given
+    rt1 = token_obtain(username="alice", password=PASSWORD).refresh_token
+    start = threading.Barrier(6)
+
+    def refresh():
+        start.wait(timeout=10)
+        return token_refresh(refresh_token=rt1)
+
+    # when
+    results = run_in_threads(*[refresh] * 6)
+
+    # then
+    assert sorted(outcome(result) for result in results) == ["ok"] + ["reused"] * 5
+
+
+def test_logout_everywhere_during_a_refresh_leaves_no_live_token(alice, hold_next_token_write_open):
+    # given
+    rt1 = token_obtain(username="alice", password=PASSWORD).refresh_token
+    refresh_is_inside = hold_next_token_write_open()
+
+    def logout_everywhere():
+        assert refresh_is_inside.wait(timeout=10)
+        token_revoke_all(user=User.objects.get(pk=alice.pk))
+
+    # when: logout-everywhere starts while the refresh is inside its transaction
+    results = run_in_threads(lambda: token_refresh(refresh_token=rt1), logout_everywhere)
+
+    # then: the refresh finished first, and its new refresh token was revoked too
+    assert outcome(results[0]) == "ok"
+    assert results[1] is None
+    assert not RefreshToken.objects.filter(revoked_at__isnull=True).exists()
+    with pytest.raises(RefreshTokenReusedError):
+        token_refresh(refresh_token=results[0].refresh_token)

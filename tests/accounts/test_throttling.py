@@ -1,0 +1,249 @@
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from django.test import RequestFactory
+
+from accounts import throttling
+from accounts.exceptions import RateLimitedError
+from accounts.throttling import (
+    attempt_keys,
+    client_ip,
+    password_attempt_reserve,
+    password_attempt_succeeded,
+)
+from config.settings.base import BASE_DIR
+
+WINDOW_START = 1_800_000_000  # a multiple of the 900 s window
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A controllable clock for the throttle; starts at the beginning of a window."""
+
+    class Clock:
+        now = float(WINDOW_START)
+
+    monkeypatch.setattr(throttling, "_now", lambda: Clock.now)
+    return Clock
+
+
+@pytest.fixture
+def limits(settings):
+    settings.SIGN_IN_ATTEMPTS_PER_USERNAME = 3
+    settings.SIGN_IN_ATTEMPTS_PER_IP = 5
+    settings.SIGN_IN_ATTEMPTS_WINDOW = 900
+    settings.TRUSTED_PROXY_COUNT = 0
+    return settings
+
+
+def request_from(ip: str, forwarded_for: str | None = None):
+    extra = {"REMOTE_ADDR": ip}
+    if forwarded_for is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded_for
+    return RequestFactory().post("/graphql/", **extra)
+
+
+def fail(times: int, username: str = "alice", ip: str = "203.0.113.7") -> None:
+    for _ in range(times):
+        password_attempt_reserve(username=username, request=request_from(ip))
+
+
+def test_attempts_over_the_username_limit_are_refused_until_the_window_ends(limits, clock):
+    # given
+    clock.now = WINDOW_START + 100
+    fail(3)
+
+    # when
+    with pytest.raises(RateLimitedError) as refused:
+        fail(1)
+
+    # then: the time to wait is what is left of the window
+    assert refused.value.retry_after == 800
+    clock.now = WINDOW_START + 900
+    fail(1)
+
+
+def test_username_limit_applies_whatever_the_address(limits, clock):
+    # given
+    fail(3, ip="203.0.113.7")
+
+    # then
+    with pytest.raises(RateLimitedError):
+        fail(1, ip="198.51.100.1")
+
+
+def test_username_variants_share_one_counter(limits, clock):
+    # given
+    fail(1, username="alice")
+    fail(1, username="ALICE")
+    fail(1, username="Alice")
+
+    # then
+    with pytest.raises(RateLimitedError):
+        fail(1, username="alice")
+
+
+def test_address_limit_applies_across_usernames(limits, clock):
+    # given
+    for name in ("a", "b", "c", "d", "e"):
+        fail(1, username=name)
+
+    # then
+    with pytest.raises(RateLimitedError):
+        fail(1, username="f")
+    fail(1, username="f", ip="198.51.100.1")
+
+
+def test_ipv6_clients_are_counted_by_their_64_bit_prefix(limits, clock):
+    # given: five addresses of one /64
+    for host in range(1, 6):
+        fail(1, username=f"user{host}", ip=f"2001:db8:1:2::{host}")
+
+    # then
+    with pytest.raises(RateLimitedError):
+        fail(1, username="other", ip="2001:db8:1:2:ffff::1")
+    fail(1, username="other", ip="2001:db8:1:3::1")
+
+
+def test_correct_passwords_do_not_count(limits, clock):
+    # when: many more successful attempts than the limit
+    for _ in range(10):
+        attempt = password_attempt_reserve(username="alice", request=request_from("203.0.113.7"))
+        password_attempt_succeeded(attempt)
+
+    # then
+    fail(3)
+
+
+def test_refused_attempts_do_not_count(limits, clock):
+    # given: the address is over its limit, the username is not
+    for name in ("a", "b", "c", "d", "e"):
+        fail(1, username=name)
+
+    # when: refused attempts for alice from that address
+    for _ in range(5):
+        with pytest.raises(RateLimitedError):
+            fail(1, username="alice")
+
+    # then: alice's counter took none of them
+    fail(3, username="alice", ip="198.51.100.1")
+
+
+def test_service_calls_without_a_request_count_per_username(limits, clock):
+    # given
+    for _ in range(3):
+        password_attempt_reserve(username="alice", request=None)
+
+    # then
+    with pytest.raises(RateLimitedError):
+        password_attempt_reserve(username="alice", request=None)
+
+
+def test_cache_keys_reveal_no_username_or_address(limits):
+    # when
+    keys = [key for key, _ in attempt_keys(username="alice", ip="203.0.113.7", window_index=1)]
+
+    # then
+    assert len(keys) == 2
+    assert not any("alice" in key or "203.0.113.7" in key for key in keys)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "expected"),
+    [
+        (0, "198.51.100.1", "10.0.0.1"),
+        (1, "6.6.6.6, 198.51.100.1", "198.51.100.1"),
+        (2, "6.6.6.6, 198.51.100.1, 10.0.0.2", "198.51.100.1"),
+        (2, "198.51.100.1", "10.0.0.1"),
+        (1, "", "10.0.0.1"),
+    ],
+)
+def test_x_forwarded_for_is_trusted_only_as_far_as_configured(
+    settings, proxies, forwarded_for, expected
+):
+    # given
+    settings.TRUSTED_PROXY_COUNT = proxies
+
+    # then
+    assert client_ip(request_from("10.0.0.1", forwarded_for)) == expected
+
+
+def test_spoofed_x_forwarded_for_does_not_escape_the_address_limit(limits, clock):
+    # given: no trusted proxy; the client rotates the header
+    for number in range(5):
+        password_attempt_reserve(
+            username=f"user{number}", request=request_from("203.0.113.7", f"1.1.1.{number}")
+        )
+
+    # then
+    with pytest.raises(RateLimitedError):
+        password_attempt_reserve(username="x", request=request_from("203.0.113.7", "9.9.9.9"))
+
+
+class BrokenCache:
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache is down")
+
+        return fail
+
+
+def test_a_cache_outage_fails_open_and_logs_an_error(limits, clock, monkeypatch, caplog):
+    # given
+    monkeypatch.setattr(throttling, "cache", BrokenCache())
+
+    # when
+    with caplog.at_level(logging.ERROR, logger="accounts.throttling"):
+        attempts = [password_attempt_reserve(username="alice", request=None) for _ in range(5)]
+        password_attempt_succeeded(attempts[0])
+
+    # then
+    assert [attempt.keys for attempt in attempts] == [()] * 5
+    assert len(caplog.records) == 5
+    assert "NOT limited" in caplog.records[0].getMessage()
+
+
+def test_cache_is_the_one_ci_expects():
+    # CI's Redis pass sets EXPECTED_CACHE_BACKEND=redis, so it can never fall back
+    # to local memory unnoticed.
+    expected = os.environ.get("EXPECTED_CACHE_BACKEND")
+    if not expected:
+        pytest.skip("EXPECTED_CACHE_BACKEND is not set")
+    backends = {"redis": RedisCache, "locmem": LocMemCache}
+    assert isinstance(caches["default"], backends[expected])
+
+
+def test_attempts_are_shared_with_another_process(limits, clock):
+    # given: another worker process, on the same clock, records failures
+    if not isinstance(caches["default"], RedisCache):
+        pytest.skip("needs the shared cache: set REDIS_URL (CI's Redis pass does)")
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import override_settings\n"
+        "from accounts import throttling\n"
+        f"throttling._now = lambda: {WINDOW_START}.0\n"
+        "with override_settings(SIGN_IN_ATTEMPTS_PER_USERNAME=3):\n"
+        "    for _ in range(3):\n"
+        "        throttling.password_attempt_reserve(username='alice', request=None)\n"
+    )
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test")
+    # The script is the test's own text.
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+    # then: this process sees them
+    with pytest.raises(RateLimitedError):
+        password_attempt_reserve(username="alice", request=None)

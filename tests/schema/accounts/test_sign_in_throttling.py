@@ -1,0 +1,150 @@
+import pytest
+from django.contrib.auth.hashers import get_hasher
+from django.test import Client
+
+from tests.conftest import PASSWORD, GraphQLClient, error_codes
+from tests.schema.accounts.queries import CHANGE_PASSWORD, TOKEN_AUTH
+
+
+@pytest.fixture
+def limits(settings):
+    settings.SIGN_IN_ATTEMPTS_PER_USERNAME = 3
+    settings.SIGN_IN_ATTEMPTS_PER_IP = 6
+    settings.SIGN_IN_ATTEMPTS_WINDOW = 900
+    return settings
+
+
+def sign_in_as(api, username="alice", password="wrong-password"):
+    return api.execute(TOKEN_AUTH, {"username": username, "password": password})
+
+
+def test_token_auth_over_the_limit_says_rate_limited_with_the_time_to_wait(api, user, limits):
+    # given
+    for _ in range(3):
+        assert error_codes(sign_in_as(api)) == ["INVALID_CREDENTIALS"]
+
+    # when: even the right password is not checked now
+    result = sign_in_as(api, password=PASSWORD)
+
+    # then
+    assert error_codes(result) == ["RATE_LIMITED"]
+    error = result["errors"][0]
+    assert 1 <= error["extensions"]["retryAfter"] <= 900
+    assert f"{error['extensions']['retryAfter']} seconds" in error["message"]
+    assert result["data"] == {"tokenAuth": None}
+
+
+def test_aliased_token_auth_calls_count_one_by_one(api, user, limits):
+    # given: one request trying five passwords
+    document = (
+        "mutation {"
+        + " ".join(
+            f'try{n}: tokenAuth(username: "alice", password: "guess-{n}") {{ token }}'
+            for n in range(5)
+        )
+        + "}"
+    )
+
+    # when
+    result = api.execute(document)
+
+    # then
+    assert error_codes(result) == ["INVALID_CREDENTIALS"] * 3 + ["RATE_LIMITED"] * 2
+    assert [error["path"] for error in result["errors"]] == [[f"try{n}"] for n in range(5)]
+
+
+def test_unknown_username_is_limited_like_a_known_one(api, db, limits):
+    # given
+    for _ in range(3):
+        assert error_codes(sign_in_as(api, username="nobody")) == ["INVALID_CREDENTIALS"]
+
+    # then
+    assert error_codes(sign_in_as(api, username="nobody")) == ["RATE_LIMITED"]
+
+
+def test_address_limit_spans_usernames_and_spares_other_addresses(user, limits):
+    # given: one address tries six usernames
+    attacker = GraphQLClient(Client(REMOTE_ADDR="203.0.113.7"))
+    for number in range(6):
+        sign_in_as(attacker, username=f"user{number}")
+
+    # when
+    from_attacker = sign_in_as(attacker, username="user99")
+    from_elsewhere = GraphQLClient(Client(REMOTE_ADDR="198.51.100.1"))
+
+    # then
+    assert error_codes(from_attacker) == ["RATE_LIMITED"]
+    assert "errors" not in sign_in_as(from_elsewhere, password=PASSWORD)
+
+
+def test_successful_sign_ins_do_not_use_up_the_limit(api, user, limits):
+    # when
+    results = [sign_in_as(api, password=PASSWORD) for _ in range(5)]
+
+    # then
+    assert all("errors" not in result for result in results)
+    assert error_codes(sign_in_as(api)) == ["INVALID_CREDENTIALS"]
+
+
+@pytest.fixture
+def hasher_calls(monkeypatch):
+    """Count runs of the configured password hasher."""
+    hasher_class = type(get_hasher())
+    calls = []
+    original = hasher_class.encode
+
+    def counting_encode(self, password, salt, *args, **kwargs):
+        calls.append(hasher_class.algorithm)
+        return original(self, password, salt, *args, **kwargs)
+
+    monkeypatch.setattr(hasher_class, "encode", counting_encode)
+    return calls
+
+
+def test_unknown_username_costs_the_same_hasher_run_as_a_wrong_password(api, user, hasher_calls):
+    # when
+    sign_in_as(api, username="alice")
+    known = list(hasher_calls)
+    hasher_calls.clear()
+    sign_in_as(api, username="nobody")
+    unknown = list(hasher_calls)
+
+    # then: one run of the same hasher each, so the same time
+    assert len(known) == 1
+    assert unknown == known
+
+
+def test_rate_limited_attempt_runs_no_hasher_for_known_or_unknown_users(
+    api, user, limits, hasher_calls
+):
+    # given
+    for username in ("alice", "nobody"):
+        for _ in range(3):
+            sign_in_as(api, username=username)
+    hasher_calls.clear()
+
+    # when
+    results = [sign_in_as(api, username=username) for username in ("alice", "nobody")]
+
+    # then
+    assert [error_codes(result) for result in results] == [["RATE_LIMITED"]] * 2
+    assert hasher_calls == []
+
+
+def test_change_password_guesses_share_the_sign_in_limit(api, sign_in, user, limits):
+    # given: a stolen access token is used to guess the password
+    token = sign_in(user)["token"]
+    for _ in range(2):
+        sign_in_as(api)
+    variables = {"oldPassword": "guess", "newPassword": "a-much-better-passphrase-42"}
+    first = api.execute(CHANGE_PASSWORD, variables, token=token)
+
+    # when
+    second = api.execute(CHANGE_PASSWORD, variables, token=token)
+
+    # then
+    assert [error["code"] for error in first["data"]["changePassword"]["errors"]] == [
+        "PASSWORD_INCORRECT"
+    ]
+    assert error_codes(second) == ["RATE_LIMITED"]
+    assert error_codes(sign_in_as(api, password=PASSWORD)) == ["RATE_LIMITED"]

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Development server: debug on, SQLite unless DATABASE_URL says otherwise.
 RUN_ENV := DJANGO_DEBUG=true
 
-.PHONY: install run test lint format migrations-check ci clean
+.PHONY: install run test lint format migrations-check schema ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -34,6 +34,12 @@ format: install
 
 migrations-check: install
 	$(RUN_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Rewrites schema.graphql (the SDL in review) from the code; tests/schema/test_schema_file.py
+# fails until it is run after an API change.
+schema: install
+	$(RUN_ENV) $(BIN)/python manage.py graphql_schema --schema schema.schema --out schema.graphql
+	printf '\n' >> schema.graphql
 
 ci:
 	.ci/run

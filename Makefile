@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Development server: debug on, SQLite unless DATABASE_URL says otherwise.
 RUN_ENV := DJANGO_DEBUG=true
 
-.PHONY: install run test lint format migrations-check ci clean
+.PHONY: install run test lint format migrations-check schema ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -21,8 +21,9 @@ run: install
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# PYTEST_ARGS narrows a run, e.g. make test PYTEST_ARGS='-m "not live"' (no live servers).
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -34,6 +35,12 @@ format: install
 
 migrations-check: install
 	$(RUN_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Rewrites schema.graphql (the SDL in review) from the code; tests/schema/test_schema_file.py
+# fails until it is run after an API change.
+schema: install
+	$(RUN_ENV) $(BIN)/python manage.py graphql_schema --schema schema.schema --out schema.graphql
+	printf '\n' >> schema.graphql
 
 ci:
 	.ci/run

@@ -49,15 +49,23 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "django_filters",
     "graphene_django",
+    # GraphiQL's JavaScript and CSS, pinned and served from /static/: no CDN.
+    "graphene_django_graphiql_static",
     "accounts",
     "organization",
 ]
 
 MIDDLEWARE = [
+    # First, so every response (even an early one) has its request id and log line.
     "config.middleware.RequestLogMiddleware",
+    # Before the rest, so that even a preflight answered early gets its CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files under gunicorn: https://whitenoise.readthedocs.io/en/stable/django.html
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -83,6 +91,37 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- HTTPS and security headers ---------------------------------------------
+# Secure by default when DJANGO_DEBUG is off, so `manage.py check --deploy` is
+# clean; each is switchable for a deployment that needs otherwise.
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips a client's).
+if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+# Short until HTTPS is known to work everywhere; then raise it to 31536000.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG
+)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- CORS -------------------------------------------------------------------
+# Browser clients on other origins: https://github.com/adamchainz/django-cors-headers
+# Tokens travel in the Authorization header, never in cookies: no credentials.
+
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/graphql/$"
+CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type")
+CORS_ALLOW_CREDENTIALS = False
+CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=86400)
 
 # --- Database ---------------------------------------------------------------
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-db-url
@@ -186,7 +225,23 @@ GRAPHENE = {"SCHEMA": "schema.schema"}
 GRAPHQL_DEFAULT_PAGE_SIZE = env.int("GRAPHQL_DEFAULT_PAGE_SIZE", default=20)
 GRAPHQL_MAX_PAGE_SIZE = env.int("GRAPHQL_MAX_PAGE_SIZE", default=100)
 # The in-browser explorer at /graphql/; on in development, off in production.
+# Its docs pane needs introspection on too.
 GRAPHIQL_ENABLED = env.bool("GRAPHIQL_ENABLED", default=DEBUG)
+# Production posture: what the API tells a stranger about itself.
+GRAPHQL_INTROSPECTION_ENABLED = env.bool("GRAPHQL_INTROSPECTION_ENABLED", default=DEBUG)
+# "Did you mean ...?" in error messages would rebuild the schema without introspection.
+GRAPHQL_SUGGESTIONS_ENABLED = env.bool("GRAPHQL_SUGGESTIONS_ENABLED", default=DEBUG)
+GRAPHQL_MASK_INTERNAL_ERRORS = env.bool("GRAPHQL_MASK_INTERNAL_ERRORS", default=not DEBUG)
+
+# Limits, checked before a document runs (schema/core/limits.py). A real client
+# stays far below them; an abusive document does not.
+GRAPHQL_MAX_DOCUMENT_SIZE = env.int("GRAPHQL_MAX_DOCUMENT_SIZE", default=20_000)
+GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=15)
+GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=15)
+GRAPHQL_MAX_ROOT_FIELDS = env.int("GRAPHQL_MAX_ROOT_FIELDS", default=20)
+GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", default=5)
+# A JSON array of operations in one POST; 0 turns batching off.
+GRAPHQL_MAX_BATCH_SIZE = env.int("GRAPHQL_MAX_BATCH_SIZE", default=0)
 
 # --- Internationalization and static files ----------------------------------
 
@@ -195,8 +250,15 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_URL = "/static/"
+# Where collectstatic puts the files that WhiteNoise serves under gunicorn.
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed, not manifest-hashed: GraphiQL's bundles name source maps that
+    # are not shipped, which the manifest storage refuses at collectstatic.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- Error tracking ---------------------------------------------------------
 # https://docs.sentry.io/platforms/python/integrations/django/ ; see config/sentry.py.

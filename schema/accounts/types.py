@@ -8,6 +8,15 @@ from accounts.models import User
 
 
 class UserType(DjangoObjectType):
+    # Declared, not derived from the model, so each has an API description
+    # (the model's help texts are form hints, and most fields have none).
+    id = graphene.ID(required=True, description="The user's ID.")
+    username = graphene.String(required=True, description="The name the user signs in with.")
+    email = graphene.String(required=True, description="The user's email address; may be empty.")
+    first_name = graphene.String(required=True, description="The user's first name; may be empty.")
+    last_name = graphene.String(required=True, description="The user's last name; may be empty.")
+    date_joined = graphene.DateTime(required=True, description="When the account was created.")
+
     class Meta:
         model = User
         name = "User"

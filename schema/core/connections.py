@@ -19,6 +19,12 @@ class CountableConnection(graphene.relay.Connection):
     class Meta:
         abstract = True
 
+    @classmethod
+    def __init_subclass_with_meta__(cls, node=None, description=None, **options):
+        if node is not None and description is None:
+            description = f"A page of {node._meta.name} items, with cursors and the total count."
+        super().__init_subclass_with_meta__(node=node, description=description, **options)
+
     total_count = graphene.Int(required=True, description="How many items match, across all pages.")
 
     def resolve_total_count(self, info) -> int:

@@ -16,7 +16,17 @@ Clients switch on the code, never on the message. The codes:
 - PAGE_SIZE_TOO_LARGE: `first` or `last` is above the maximum page size.
 - GRAPHQL_PARSE_FAILED: the document is not valid GraphQL syntax.
 - GRAPHQL_VALIDATION_FAILED: the document does not match the schema.
-- BAD_REQUEST: the HTTP request itself is malformed (bad JSON, no query, ...).
+- INTROSPECTION_DISABLED: the document asks for `__schema` or `__type` and
+  introspection is off (GRAPHQL_INTROSPECTION_ENABLED).
+- QUERY_TOO_DEEP: fields nest deeper than GRAPHQL_MAX_DEPTH.
+- TOO_MANY_ALIASES: more aliases than GRAPHQL_MAX_ALIASES, fragments included.
+- TOO_MANY_ROOT_FIELDS: more root fields than GRAPHQL_MAX_ROOT_FIELDS.
+- TOO_MANY_MUTATIONS: more mutations in one operation than GRAPHQL_MAX_MUTATIONS.
+- DOCUMENT_TOO_LARGE: the query text is longer than GRAPHQL_MAX_DOCUMENT_SIZE.
+- BATCH_TOO_LARGE: a JSON array of operations, and batching is off or the array
+  is longer than GRAPHQL_MAX_BATCH_SIZE.
+- BAD_REQUEST: the HTTP request itself is malformed (bad JSON, no query, wrong
+  method or media type, ...).
 - INTERNAL_SERVER_ERROR: an unexpected failure; logged with its traceback.
 """
 
@@ -51,6 +61,13 @@ class ErrorCode(StrEnum):
     PAGE_SIZE_TOO_LARGE = "PAGE_SIZE_TOO_LARGE"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
+    QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+    TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+    TOO_MANY_ROOT_FIELDS = "TOO_MANY_ROOT_FIELDS"
+    TOO_MANY_MUTATIONS = "TOO_MANY_MUTATIONS"
+    DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
+    BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
     BAD_REQUEST = "BAD_REQUEST"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
@@ -75,6 +92,29 @@ EXPECTED_ERRORS: tuple[tuple[type[Exception], ErrorCode], ...] = (
     (ValidationError, ErrorCode.BAD_USER_INPUT),
 )
 
+
+class RequestError(Exception):
+    """An HTTP-level refusal, before any GraphQL runs: bad method, media type, body, ..."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 400,
+        code: ErrorCode = ErrorCode.BAD_REQUEST,
+        allow: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        # The Allow header of a 405 answer.
+        self.allow = allow
+
+    @property
+    def formatted(self) -> dict:
+        return {"message": str(self), "extensions": {"code": self.code.value}}
+
+
 INTERNAL_ERROR_MESSAGE = "Internal server error."
 
 
@@ -84,6 +124,8 @@ def _validation_message(error: ValidationError) -> str:
 
 def error_formatted(error: Exception) -> dict:
     """The JSON form of any error the view meets, always with `extensions.code`."""
+    if isinstance(error, RequestError):
+        return error.formatted
     if not isinstance(error, GraphQLError):
         # Raised outside execution (the HTTP layer): the message is ours.
         return {"message": str(error), "extensions": {"code": ErrorCode.BAD_REQUEST.value}}
@@ -119,7 +161,7 @@ def error_formatted(error: Exception) -> dict:
                 error.path,
                 exc_info=(type(original), original, original.__traceback__),
             )
-            if not settings.DEBUG:
+            if settings.GRAPHQL_MASK_INTERNAL_ERRORS:
                 formatted["message"] = INTERNAL_ERROR_MESSAGE
     extensions["code"] = code.value
     formatted["extensions"] = extensions

@@ -1,13 +1,139 @@
-"""The /graphql/ view: authenticates once per request, then runs graphene-django."""
+"""The /graphql/ endpoint: GraphQL over HTTP, Bearer authentication, limits, GraphiQL.
 
-from graphene_django.views import GraphQLView
+It follows the GraphQL-over-HTTP spec
+(https://graphql.github.io/graphql-over-http/draft/), which graphene-django's
+view only partly does:
+
+- POST with `Content-Type: application/json` (anything else: 415), or GET with
+  the parameters in the URL, for queries only (a mutation over GET: 405).
+- The answer is `application/graphql-response+json` when the Accept header
+  prefers it, else `application/json` (Accept with neither: 406).
+- A malformed request (bad JSON, no query, a parameter of the wrong type) is 400.
+  A document that does not parse, validate or coerce its variables is refused
+  with 200 under `application/json` and with 400 under
+  `application/graphql-response+json`, without `data`; a document that ran is
+  200 with `data`, errors or not.
+
+CI runs graphql-http's audit suite against a live server (tests/live).
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
+from graphene_django.utils.utils import set_rollback
+from graphene_django_graphiql_static.views import GraphiQLOfflineView
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+)
 
 from accounts.authentication import request_authenticate
-from schema.core.errors import error_formatted
+from schema.core.errors import ErrorCode, RequestError, error_formatted
+from schema.core.limits import document_size_error
+from schema.core.validation import document_validate
+
+logger = logging.getLogger("schema.errors")
+
+APPLICATION_JSON = "application/json"
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+# What each Accept entry means to us; anything else is not something we answer.
+ACCEPTED_MEDIA_TYPES = {
+    GRAPHQL_RESPONSE_JSON: GRAPHQL_RESPONSE_JSON,
+    APPLICATION_JSON: APPLICATION_JSON,
+    "application/*": APPLICATION_JSON,
+    "*/*": APPLICATION_JSON,
+}
 
 
-class GraphQLApiView(GraphQLView):
-    """graphene-django's view with Bearer-only authentication and coded errors."""
+@dataclass(frozen=True)
+class GraphQLParams:
+    """One GraphQL request's parameters, checked for type."""
+
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+def response_media_type(request) -> str:
+    """The media type to answer in, from the Accept header (RFC 9110 q-values; first wins ties)."""
+    header = request.headers.get("Accept", "").strip()
+    if not header:
+        return APPLICATION_JSON
+    chosen, chosen_quality = None, 0.0
+    for entry in header.split(","):
+        media_type, *parameters = (part.strip() for part in entry.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        answer = ACCEPTED_MEDIA_TYPES.get(media_type.lower())
+        if answer is not None and quality > chosen_quality:
+            chosen, chosen_quality = answer, quality
+    if chosen is None:
+        raise RequestError(
+            f"Cannot answer in any type the Accept header lists; send Accept: "
+            f"{GRAPHQL_RESPONSE_JSON} or {APPLICATION_JSON}.",
+            status=406,
+        )
+    return chosen
+
+
+def _json_parameter(value: Any, name: str) -> Any:
+    # A GET carries maps as JSON text in the URL.
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise RequestError(f"The {name} parameter is not valid JSON.") from None
+
+
+def graphql_params(data: Any, *, from_url: bool = False) -> GraphQLParams:
+    """Check the parameters of one GraphQL request (a JSON object, or a GET's query string)."""
+    if not isinstance(data, dict):
+        raise RequestError("The request body must be a JSON object.")
+    query = data.get("query")
+    if query is None or query == "":
+        raise RequestError("Must provide query string.")
+    if not isinstance(query, str):
+        raise RequestError("The query parameter must be a string.")
+    variables = data.get("variables")
+    extensions = data.get("extensions")
+    if from_url:
+        variables = _json_parameter(variables, "variables")
+        extensions = _json_parameter(extensions, "extensions")
+    if variables is not None and not isinstance(variables, dict):
+        raise RequestError("The variables parameter must be a map.")
+    if extensions is not None and not isinstance(extensions, dict):
+        raise RequestError("The extensions parameter must be a map.")
+    operation_name = data.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise RequestError("The operationName parameter must be a string.")
+    return GraphQLParams(query=query, variables=variables, operation_name=operation_name or None)
+
+
+def request_graphql_log(request) -> dict[str, Any]:
+    """What config.middleware.RequestLogMiddleware logs about this GraphQL request."""
+    if not hasattr(request, "graphql_log"):
+        request.graphql_log = {"operation_name": None, "operation_type": None, "error_codes": []}
+    return request.graphql_log
+
+
+class GraphQLApiView(GraphiQLOfflineView):
+    """graphene-django's view (with its offline GraphiQL), made spec-compliant and bounded."""
 
     def dispatch(self, request, *args, **kwargs):
         # Replaces whatever the session middleware put there: on /graphql/ only
@@ -15,7 +141,181 @@ class GraphQLApiView(GraphQLView):
         authentication = request_authenticate(request)
         request.user = authentication.user
         request.authentication_failure = authentication.failure
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            if request.method not in ("GET", "POST"):
+                raise RequestError(
+                    "GraphQL takes GET (queries) and POST requests only.",
+                    status=405,
+                    allow="GET, POST",
+                )
+            if request.method == "GET" and self.wants_graphiql(request):
+                return self.render_graphiql(request, **self.graphiql_context())
+            media_type = response_media_type(request)
+            return self.get_response(request, self.parse_body(request), media_type)
+        except RequestError as error:
+            return self.error_response(request, error)
+        except Exception:
+            logger.exception("Unhandled error in the GraphQL view")
+            error = RequestError(
+                "Internal server error.", status=500, code=ErrorCode.INTERNAL_SERVER_ERROR
+            )
+            return self.error_response(request, error)
+
+    @staticmethod
+    def wants_graphiql(request) -> bool:
+        # Read per request, so a test (or a settings override) can turn it on and off.
+        return (
+            settings.GRAPHIQL_ENABLED
+            and "raw" not in request.GET
+            and GraphiQLOfflineView.request_wants_html(request)
+        )
+
+    def graphiql_context(self) -> dict[str, Any]:
+        return {
+            "whatwg_fetch_sri": self.whatwg_fetch_sri,
+            "react_sri": self.react_sri,
+            "react_dom_sri": self.react_dom_sri,
+            "graphiql_sri": self.graphiql_sri,
+            "graphiql_css_sri": self.graphiql_css_sri,
+            "subscriptions_transport_ws_sri": self.subscriptions_transport_ws_sri,
+            "graphiql_plugin_explorer_sri": self.graphiql_plugin_explorer_sri,
+            "graphiql_plugin_explorer_css_sri": self.graphiql_plugin_explorer_css_sri,
+            "subscription_path": self.subscription_path,
+            # The header editor is where a user pastes {"Authorization": "Bearer ..."}.
+            "graphiql_header_editor_enabled": True,
+            "graphiql_should_persist_headers": False,
+        }
+
+    def parse_body(self, request) -> GraphQLParams | list[GraphQLParams]:
+        """The request's GraphQL parameters: one set, or a list when batched."""
+        if request.method == "GET":
+            return graphql_params(request.GET.dict(), from_url=True)
+        charset = request.content_params.get("charset", "utf-8").lower()
+        if request.content_type.lower() != APPLICATION_JSON or charset not in ("utf-8", "utf8"):
+            raise RequestError(
+                f"Send the request body as {APPLICATION_JSON} (UTF-8).",
+                status=415,
+            )
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+        except RequestDataTooBig:
+            raise RequestError("The request body is too large.", status=413) from None
+        except ValueError:
+            raise RequestError("The request body is not valid JSON.") from None
+        if isinstance(data, list):
+            return self.batch_params(data)
+        return graphql_params(data)
+
+    @staticmethod
+    def batch_params(data: list) -> list[GraphQLParams]:
+        limit = settings.GRAPHQL_MAX_BATCH_SIZE
+        if not data:
+            raise RequestError("The batch is empty.")
+        if limit == 0:
+            raise RequestError(
+                "Batching is off: send one operation per request.",
+                code=ErrorCode.BATCH_TOO_LARGE,
+            )
+        if len(data) > limit:
+            raise RequestError(
+                f"The batch has {len(data)} operations; the limit is {limit}.",
+                code=ErrorCode.BATCH_TOO_LARGE,
+            )
+        return [graphql_params(entry) for entry in data]
+
+    def get_response(self, request, params, media_type: str) -> HttpResponse:
+        if isinstance(params, list):
+            # Batching is outside the spec: an array of results, 200 unless one failed.
+            answers = [self.execution_answer(request, entry, media_type) for entry in params]
+            body: Any = [answer for answer, _ in answers]
+            status = max(status for _, status in answers)
+        else:
+            body, status = self.execution_answer(request, params, media_type)
+        return self.json_response(request, body, status, media_type)
+
+    def execution_answer(self, request, params: GraphQLParams, media_type: str):
+        """The response body and status of one GraphQL request."""
+        result, executed = self.execute_graphql_request(request, params)
+        body: dict[str, Any] = {}
+        if result.errors:
+            set_rollback()
+            body["errors"] = [self.format_error(error) for error in result.errors]
+            request_graphql_log(request)["error_codes"].extend(
+                error["extensions"]["code"] for error in body["errors"]
+            )
+        if executed:
+            body["data"] = result.data
+        status = 200 if executed or media_type == APPLICATION_JSON else 400
+        return body, status
+
+    def execute_graphql_request(self, request, params: GraphQLParams):
+        """Run one request; also say whether it got as far as execution (so has `data`)."""
+        too_large = document_size_error(params.query)
+        if too_large is not None:
+            return ExecutionResult(errors=[too_large]), False
+        try:
+            document = parse(params.query)
+        except GraphQLError as error:
+            return ExecutionResult(errors=[error]), False
+
+        operation = get_operation_ast(document, params.operation_name)
+        log = request_graphql_log(request)
+        if operation is not None:
+            log["operation_type"] = operation.operation.value
+            log["operation_name"] = operation.name.value if operation.name else None
+        if (
+            request.method == "GET"
+            and operation is not None
+            and operation.operation != OperationType.QUERY
+        ):
+            raise RequestError(
+                f"A {operation.operation.value} must be sent with POST.",
+                status=405,
+                allow="POST",
+            )
+
+        schema = self.schema.graphql_schema
+        errors = document_validate(schema, document)
+        if errors:
+            return ExecutionResult(errors=errors), False
+
+        result = execute(
+            schema,
+            document,
+            root_value=self.get_root_value(request),
+            context_value=self.get_context(request),
+            variable_values=params.variables,
+            operation_name=params.operation_name,
+            middleware=self.get_middleware(request),
+            hide_suggestions=not settings.GRAPHQL_SUGGESTIONS_ENABLED,
+        )
+        # Errors without a path and no data: the operation never started (unknown
+        # operation name, variables that do not coerce), a request error.
+        started = not (
+            result.data is None
+            and result.errors
+            and all(error.path is None for error in result.errors)
+        )
+        return result, started
+
+    def json_response(self, request, body, status: int, media_type: str) -> HttpResponse:
+        return HttpResponse(
+            self.json_encode(request, body),
+            status=status,
+            content_type=f"{media_type}; charset=utf-8",
+        )
+
+    def error_response(self, request, error: RequestError) -> HttpResponse:
+        try:
+            media_type = response_media_type(request)
+        except RequestError:
+            media_type = APPLICATION_JSON
+        formatted = error.formatted
+        request_graphql_log(request)["error_codes"].append(formatted["extensions"]["code"])
+        response = self.json_response(request, {"errors": [formatted]}, error.status, media_type)
+        if error.allow:
+            response["Allow"] = error.allow
+        return response
 
     @staticmethod
     def format_error(error):

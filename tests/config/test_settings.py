@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -134,3 +135,112 @@ def test_database_is_the_one_ci_expects():
     if not expected:
         pytest.skip("EXPECTED_DATABASE_VENDOR is not set")
     assert connection.vendor == expected
+
+
+STRONG_SECRET = "k3Y-q" * 12
+POSTURE = (
+    "GRAPHIQL_ENABLED",
+    "GRAPHQL_INTROSPECTION_ENABLED",
+    "GRAPHQL_SUGGESTIONS_ENABLED",
+    "GRAPHQL_MASK_INTERNAL_ERRORS",
+)
+
+
+def _posture(**environment: str) -> dict[str, bool]:
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "GRAPH"))
+    }
+    env.update(environment)
+    code = (
+        "import json; from config.settings import base; "
+        f"print(json.dumps({{name: getattr(base, name) for name in {POSTURE!r}}}))"
+    )
+    result = subprocess.run(  # noqa: S603 (the code is built from constants above)
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_production_posture_is_closed_by_default():
+    # when
+    posture = _posture(DJANGO_DEBUG="false", DJANGO_SECRET_KEY=STRONG_SECRET)
+
+    # then
+    assert posture == {
+        "GRAPHIQL_ENABLED": False,
+        "GRAPHQL_INTROSPECTION_ENABLED": False,
+        "GRAPHQL_SUGGESTIONS_ENABLED": False,
+        "GRAPHQL_MASK_INTERNAL_ERRORS": True,
+    }
+
+
+def test_development_posture_is_open_by_default():
+    # when
+    posture = _posture(DJANGO_DEBUG="true")
+
+    # then
+    assert posture == {
+        "GRAPHIQL_ENABLED": True,
+        "GRAPHQL_INTROSPECTION_ENABLED": True,
+        "GRAPHQL_SUGGESTIONS_ENABLED": True,
+        "GRAPHQL_MASK_INTERNAL_ERRORS": False,
+    }
+
+
+@pytest.mark.parametrize("name", POSTURE)
+def test_each_posture_switch_is_an_environment_variable(name):
+    # given
+    production = _posture(DJANGO_DEBUG="false", DJANGO_SECRET_KEY=STRONG_SECRET)
+
+    # when
+    flipped = _posture(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=STRONG_SECRET,
+        **{name: str(not production[name]).lower()},
+    )
+
+    # then
+    assert flipped == production | {name: not production[name]}
+
+
+def _check_deploy(**environment: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.update(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=STRONG_SECRET,
+        DJANGO_ALLOWED_HOSTS="api.example.com",
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+    )
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    # when
+    result = _check_deploy()
+
+    # then
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_flags_https_switched_off():
+    # when
+    result = _check_deploy(DJANGO_SECURE_SSL_REDIRECT="false", DJANGO_SECURE_HSTS_SECONDS="0")
+
+    # then
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr
+    assert "security.W004" in result.stderr

@@ -152,15 +152,28 @@ def test_deleted_users_token_is_refused(api, user):
     assert error_codes(result) == ["TOKEN_INVALID"]
 
 
-def test_session_cookie_never_authenticates_graphql(user):
-    # given: a browser signed in to the admin, with CSRF checks on as in production
+@pytest.fixture
+def admin_browser(user) -> Client:
+    """A browser signed in to the admin, with CSRF checks on as in production."""
     browser = Client(enforce_csrf_checks=True)
     user.is_staff = True
     user.save()
     browser.force_login(user)
+    return browser
 
+
+def test_cross_site_form_post_is_refused_before_it_runs(admin_browser):
     # when: a cross-site form posts to /graphql/ with the session cookie
-    response = browser.post("/graphql/", {"query": ME})
+    response = admin_browser.post("/graphql/", {"query": ME})
+
+    # then: a form's media type is not JSON, so nothing runs
+    assert response.status_code == 415
+    assert error_codes(response.json()) == ["BAD_REQUEST"]
+
+
+def test_session_cookie_never_authenticates_graphql(admin_browser):
+    # when: the signed-in browser sends JSON with its session cookie and no token
+    response = admin_browser.post("/graphql/", {"query": ME}, content_type="application/json")
 
     # then
     assert response.status_code == 200

@@ -72,11 +72,11 @@ def test_unexpected_exception_is_masked_and_logged(api, user, failing_sign_in, c
     assert "hunter2" in caplog.text
 
 
-def test_unexpected_exception_shows_its_message_in_debug(
+def test_unexpected_exception_shows_its_message_when_masking_is_off(
     api, user, failing_sign_in, settings, caplog
 ):
     # given
-    settings.DEBUG = True
+    settings.GRAPHQL_MASK_INTERNAL_ERRORS = False
 
     # when
     result = api.execute(TOKEN_AUTH, {"username": "alice", "password": PASSWORD})

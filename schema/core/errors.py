@@ -137,12 +137,10 @@ def error_formatted(error: Exception) -> dict:
 
     original = error.original_error
     if error.path is None and (original is None or isinstance(original, GraphQLError)):
-        # Raised by graphql-core before execution: syntax, validation or coercion
-        # of the request's variables.
+        # Raised by graphql-core before execution. The view tags validation and
+        # coercion errors with their codes; what is left is a syntax error.
         if isinstance(error, GraphQLSyntaxError):
             code = ErrorCode.GRAPHQL_PARSE_FAILED
-        elif error.message.startswith("Variable '$"):
-            code = ErrorCode.BAD_USER_INPUT
         else:
             code = ErrorCode.GRAPHQL_VALIDATION_FAILED
     else:

@@ -4,9 +4,19 @@ graphql-core's `validate(rules=...)` replaces its standard rules rather than
 adding to them, so the second pass always starts from `specified_rules`.
 """
 
+from typing import Any
+
 from django.conf import settings
 from graphene_django.settings import graphene_settings
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, specified_rules, validate
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    StringValueNode,
+    ValidationRule,
+    specified_rules,
+    validate,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from schema.core.errors import ErrorCode
@@ -30,19 +40,60 @@ class IntrospectionDisabledRule(NoSchemaIntrospectionCustomRule):
         )
 
 
+NUL_MESSAGE = "Strings must not contain NUL (\\u0000) characters."
+
+
+class NoNulCharacterRule(ValidationRule):
+    """Refuse NUL in string literals: PostgreSQL cannot store it, and no name needs it."""
+
+    def enter_string_value(self, node: StringValueNode, *_args) -> None:
+        if "\x00" in node.value:
+            self.report_error(
+                GraphQLError(NUL_MESSAGE, node, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
+            )
+
+
+def contains_nul(value: Any) -> bool:
+    """Whether a variables value holds a NUL character anywhere, keys included."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
+def variables_error(variables: dict[str, Any] | None) -> GraphQLError | None:
+    """The reason to refuse the request's variables before coercion, if any."""
+    if variables and contains_nul(variables):
+        return GraphQLError(NUL_MESSAGE, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
+    return None
+
+
+def _with_code(errors: list[GraphQLError], code: ErrorCode) -> list[GraphQLError]:
+    for error in errors:
+        if not (error.extensions or {}).get("code"):
+            error.extensions = {**(error.extensions or {}), "code": code.value}
+    return errors
+
+
 def document_validate(schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
     """Every reason to refuse `document` before it runs; empty when it may run."""
     hide_suggestions = not settings.GRAPHQL_SUGGESTIONS_ENABLED
-    errors = validate(schema, document, LIMIT_RULES, hide_suggestions=hide_suggestions)
+    errors = validate(
+        schema, document, [*LIMIT_RULES, NoNulCharacterRule], hide_suggestions=hide_suggestions
+    )
     if errors:
-        return errors
+        return _with_code(errors, ErrorCode.GRAPHQL_VALIDATION_FAILED)
     rules = list(specified_rules)
     if not settings.GRAPHQL_INTROSPECTION_ENABLED:
         rules.append(IntrospectionDisabledRule)
-    return validate(
+    errors = validate(
         schema,
         document,
         rules,
         max_errors=graphene_settings.MAX_VALIDATION_ERRORS,
         hide_suggestions=hide_suggestions,
     )
+    return _with_code(errors, ErrorCode.GRAPHQL_VALIDATION_FAILED)

@@ -39,7 +39,7 @@ from graphql import (
 from accounts.authentication import request_authenticate
 from schema.core.errors import ErrorCode, RequestError, error_formatted
 from schema.core.limits import document_size_error
-from schema.core.validation import document_validate
+from schema.core.validation import document_validate, variables_error
 
 logger = logging.getLogger("schema.errors")
 
@@ -278,6 +278,9 @@ class GraphQLApiView(GraphiQLOfflineView):
         errors = document_validate(schema, document)
         if errors:
             return ExecutionResult(errors=errors), False
+        refused_variables = variables_error(params.variables)
+        if refused_variables is not None:
+            return ExecutionResult(errors=[refused_variables]), False
 
         result = execute(
             schema,
@@ -296,6 +299,18 @@ class GraphQLApiView(GraphiQLOfflineView):
             and result.errors
             and all(error.path is None for error in result.errors)
         )
+        if not started:
+            # The document validated, so these are about the request: variables that
+            # do not coerce (the input's fault) or an operation name not in it.
+            for error in result.errors:
+                if not (error.extensions or {}).get("code"):
+                    coercion = error.message.startswith("Variable '$")
+                    code = (
+                        ErrorCode.BAD_USER_INPUT
+                        if coercion
+                        else ErrorCode.GRAPHQL_VALIDATION_FAILED
+                    )
+                    error.extensions = {"code": code.value}
         return result, started
 
     def json_response(self, request, body, status: int, media_type: str) -> HttpResponse:

@@ -84,3 +84,28 @@ def test_unexpected_exception_shows_its_message_when_masking_is_off(
     # then
     assert error_codes(result) == ["INTERNAL_SERVER_ERROR"]
     assert "hunter2" in result["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ('mutation { tokenAuth(username: "al\\u0000ice", password: "x") { token } }', None),
+        (TOKEN_AUTH, {"username": "al\x00ice", "password": "x"}),
+        ("query($s: String) { organization(slug: $s) { id } }", {"s": "a\x00"}),
+    ],
+)
+def test_nul_characters_are_bad_user_input(api, user, query, variables):
+    # when
+    result = api.execute(query, variables)
+
+    # then
+    assert error_codes(result) == ["BAD_USER_INPUT"]
+    assert "NUL" in result["errors"][0]["message"]
+
+
+def test_unused_variable_is_a_validation_error_not_bad_input(api, db):
+    # when
+    result = api.execute("query($a: Int) { __typename }")
+
+    # then
+    assert error_codes(result) == ["GRAPHQL_VALIDATION_FAILED"]

@@ -137,7 +137,8 @@ def test_null_parameters_are_allowed(client, db):
     [
         ("{", None, "GRAPHQL_PARSE_FAILED"),
         ("{ noSuchField }", None, "GRAPHQL_VALIDATION_FAILED"),
-        ("query CoerceFailure($id: ID!) { __typename }", {"id": None}, "BAD_USER_INPUT"),
+        ("query CoerceFailure($id: ID!) { node(id: $id) { id } }", {"id": None}, "BAD_USER_INPUT"),
+        ("query Unused($id: ID) { __typename }", None, "GRAPHQL_VALIDATION_FAILED"),
     ],
 )
 def test_refused_document_is_200_under_json_and_400_under_graphql_response_json(

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from graphene.utils.str_converters import to_camel_case
 from graphene_django.filter import DjangoFilterConnectionField
+from graphql_relay import cursor_to_offset
 
 from schema.core.errors import ApiError, ErrorCode
 
@@ -33,8 +34,16 @@ class CountableConnection(graphene.relay.Connection):
 
 
 def page_size_check(args: dict) -> None:
-    """Refuse negative or oversized `first`/`last`, and `offset` with `before`."""
+    """Refuse negative or oversized `first`/`last`, foreign cursors, and `offset` with `before`."""
     limit = settings.GRAPHQL_MAX_PAGE_SIZE
+    for name in ("after", "before"):
+        cursor = args.get(name)
+        if cursor is not None:
+            position = cursor_to_offset(cursor)
+            if position is None or position < 0:
+                raise ApiError(
+                    f"`{name}` is not a cursor this API gave out.", ErrorCode.BAD_USER_INPUT
+                )
     for name in ("first", "last", "offset"):
         value = args.get(name)
         if value is not None and value < 0:
@@ -101,9 +110,31 @@ class PagedFilterConnectionField(DjangoFilterConnectionField):
         return arguments
 
     @classmethod
-    def connection_resolver(cls, resolver, connection, default_manager, *args, **kwargs):
+    def connection_resolver(
+        cls,
+        resolver,
+        connection,
+        default_manager,
+        queryset_resolver,
+        max_limit,
+        enforce_first_or_last,
+        root,
+        info,
+        **args,
+    ):
+        # The field's own resolver first: it checks the sign-in, which must win
+        # over complaints about paging arguments.
+        resolved = resolver(root, info, **args)
         return super().connection_resolver(
-            resolver, connection, default_manager, *args, **_with_default_page_size(kwargs)
+            lambda *_args, **_kwargs: resolved,
+            connection,
+            default_manager,
+            queryset_resolver,
+            max_limit,
+            enforce_first_or_last,
+            root,
+            info,
+            **_with_default_page_size(args),
         )
 
     @classmethod
@@ -118,12 +149,16 @@ class PagedFilterConnectionField(DjangoFilterConnectionField):
 
 
 def _filter_error_message(error: ValidationError) -> str:
-    try:
-        fields = json.loads(error.messages[0])
-    except (ValueError, IndexError):
-        return " ".join(error.messages)
-    parts = []
-    for field, problems in fields.items():
-        camel = to_camel_case(field)
-        parts.append(f"{camel}: " + " ".join(problem["message"] for problem in problems))
+    """ "Invalid filter: name: reason; ..." from a form's JSON errors or a filter's own."""
+    if hasattr(error, "error_dict"):
+        problems = error.message_dict
+    else:
+        try:
+            decoded = json.loads(error.messages[0])
+        except (ValueError, IndexError):
+            return "Invalid filter: " + " ".join(error.messages)
+        problems = {field: [item["message"] for item in items] for field, items in decoded.items()}
+    parts = [
+        f"{to_camel_case(field)}: {' '.join(messages)}" for field, messages in problems.items()
+    ]
     return "Invalid filter: " + "; ".join(parts)

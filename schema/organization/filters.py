@@ -1,6 +1,11 @@
 """The filters and orderings of `organizations`; their names are public API."""
 
+from datetime import UTC
+from functools import reduce
+from operator import and_
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django_filters.constants import EMPTY_VALUES
@@ -33,6 +38,24 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*qs.query.order_by, "id")
 
 
+SEARCH_MAX_TERMS = 10
+SEARCH_MAX_LENGTH = 200
+
+
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 filter that refuses instants the database cannot hold in UTC."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError(
+                    {self.field_name: f"{value.isoformat()} is out of range."}
+                ) from None
+        return super().filter(qs, value)
+
+
 class OrganizationFilter(django_filters.FilterSet):
     name_contains = django_filters.CharFilter(
         field_name="name", lookup_expr="icontains", label="Name contains (case-insensitive)."
@@ -42,14 +65,18 @@ class OrganizationFilter(django_filters.FilterSet):
     )
     slug = django_filters.CharFilter(field_name="slug", label="Exactly this slug.")
     is_active = django_filters.BooleanFilter(field_name="is_active", label="Active or archived.")
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = BoundedIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Created at or after this time."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = BoundedIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label="Created before this time."
     )
     search = django_filters.CharFilter(
-        method="filter_search", label="Free text, matched in name and description."
+        method="filter_search",
+        label=(
+            "Free text: every word must appear in the name or the description "
+            f"(at most {SEARCH_MAX_TERMS} words, {SEARCH_MAX_LENGTH} characters)."
+        ),
     )
     role = django_filters.ChoiceFilter(
         choices=Membership.Role.choices,
@@ -72,9 +99,15 @@ class OrganizationFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         terms = value.split()
-        for term in terms:
-            queryset = queryset.filter(Q(name__icontains=term) | Q(description__icontains=term))
-        return queryset
+        if len(value) > SEARCH_MAX_LENGTH or len(terms) > SEARCH_MAX_TERMS:
+            raise ValidationError(
+                {"search": f"At most {SEARCH_MAX_TERMS} words and {SEARCH_MAX_LENGTH} characters."}
+            )
+        if not terms:
+            return queryset
+        # One filter() with every term: chaining them rebuilds the query each time.
+        matches = (Q(name__icontains=term) | Q(description__icontains=term) for term in terms)
+        return queryset.filter(reduce(and_, matches))
 
     def filter_role(self, queryset, name, value):
         mine = Membership.objects.filter(

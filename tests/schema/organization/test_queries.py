@@ -390,3 +390,64 @@ def test_members_page_size_is_capped_too(api, acme, people):
     # then
     assert "errors" not in at_limit
     assert error_codes(over) == ["PAGE_SIZE_TOO_LARGE"]
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"after": "YXJyYXljb25uZWN0aW9uOi01"},  # arrayconnection:-5
+        {"before": "YXJyYXljb25uZWN0aW9uOi01"},
+        {"offset": 1, "after": "garbage"},
+        {"after": "bm90IGEgY3Vyc29y"},
+    ],
+)
+def test_foreign_cursors_are_bad_user_input(api, alice_orgs, variables):
+    # given
+    api.authenticate(alice_orgs)
+
+    # when
+    result = api.execute(LIST, variables)
+
+    # then
+    assert error_codes(result) == ["BAD_USER_INPUT"]
+
+
+@pytest.mark.parametrize("variables", [{"first": 101}, {"offset": 1, "before": "x"}])
+def test_sign_in_is_checked_before_paging_arguments(api, db, variables):
+    # when
+    result = api.execute(LIST, variables)
+
+    # then
+    assert error_codes(result) == ["UNAUTHENTICATED"]
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"search": " ".join(f"w{number}" for number in range(11))},
+        {"search": "x" * 201},
+        {"createdAfter": "9999-12-31T23:00:00-05:00"},
+        {"createdBefore": "0001-01-01T00:00:00+05:00"},
+    ],
+)
+def test_unbounded_filter_input_is_bad_user_input(api, alice_orgs, variables):
+    # given
+    api.authenticate(alice_orgs)
+
+    # when
+    result = api.execute(LIST, variables)
+
+    # then
+    assert error_codes(result) == ["BAD_USER_INPUT"]
+    assert result["errors"][0]["message"].startswith("Invalid filter:")
+
+
+def test_search_with_ten_words_still_runs(api, alice_orgs):
+    # given
+    api.authenticate(alice_orgs)
+
+    # when
+    result = api.execute(LIST, {"search": " ".join(["rockets"] * 10)})
+
+    # then
+    assert names(result) == ["Foxtrot"]

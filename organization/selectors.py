@@ -6,11 +6,11 @@ queryset from here is safe to hand to the API as it is.
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from accounts.models import User
 from organization.models import Membership, Organization
 
 
 def user_sees_all_organizations(user) -> bool:
+    """Staff and superusers see every organization."""
     return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
 
 
@@ -57,7 +57,3 @@ def membership_get(*, organization: Organization, username: str) -> Membership:
     return Membership.objects.select_related("user").get(
         organization=organization, user__username=username
     )
-
-
-def user_get_by_username(*, username: str) -> User | None:
-    return User.objects.filter(username=username, is_active=True).first()

@@ -14,8 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from accounts.models import User
+from accounts.selectors import user_get_by_username
 from organization.models import Membership, Organization
-from organization.selectors import membership_get, membership_role, user_get_by_username
+from organization.selectors import membership_get, membership_role
 
 Role = Membership.Role
 MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
@@ -26,7 +28,7 @@ SLUG_MAX_LENGTH = Organization._meta.get_field("slug").max_length
 SLUG_ATTEMPTS = 20
 
 
-def _require_role(*, user, organization: Organization, roles, action: str) -> str:
+def _require_role(*, user: User, organization: Organization, roles, action: str) -> str:
     role = membership_role(user=user, organization=organization)
     if role not in roles:
         allowed = " or ".join(str(r) for r in roles)
@@ -53,7 +55,7 @@ def _save_new(organization: Organization, *, owner) -> None:
 
 def organization_create(
     *,
-    user,
+    user: User,
     name: str,
     slug: str | None = None,
     description: str = "",
@@ -92,37 +94,53 @@ def organization_create(
     raise _slug_taken_error()
 
 
-def organization_update(*, user, organization: Organization, **changes: Any) -> Organization:
+def organization_update(*, user: User, organization: Organization, **changes: Any) -> Organization:
     """Change the given fields only (partial update); OWNER or ADMIN."""
-    _require_role(user=user, organization=organization, roles=MANAGER_ROLES, action="update it")
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
-    for field, value in changes.items():
-        if value is None and field in CLEARABLE_FIELDS:
-            value = ""
-        if field == "name" and isinstance(value, str):
-            value = value.strip()
-        setattr(organization, field, value)
-    organization.full_clean()
-    try:
-        with transaction.atomic():
-            organization.save(update_fields=[*changes, "updated_at"])
-    except IntegrityError:
-        raise _slug_taken_error() from None
+    with transaction.atomic():
+        # Locked, so a concurrent delete or demotion cannot slip in between the
+        # role check and the write.
+        organization = _locked(organization)
+        _require_role(user=user, organization=organization, roles=MANAGER_ROLES, action="update it")
+        for field, value in changes.items():
+            if value is None and field in CLEARABLE_FIELDS:
+                value = ""
+            if field == "name" and isinstance(value, str):
+                value = value.strip()
+            setattr(organization, field, value)
+        organization.full_clean()
+        try:
+            with transaction.atomic():
+                organization.save(update_fields=[*changes, "updated_at"])
+        except IntegrityError:
+            raise _slug_taken_error() from None
     return organization
 
 
-def organization_delete(*, user, organization: Organization) -> None:
+def organization_delete(*, user: User, organization: Organization) -> None:
     """Delete an organization and its memberships; OWNER only."""
-    _require_role(user=user, organization=organization, roles=(Role.OWNER,), action="delete it")
-    organization.delete()
+    with transaction.atomic():
+        organization = _locked(organization)
+        _require_role(user=user, organization=organization, roles=(Role.OWNER,), action="delete it")
+        organization.delete()
 
 
 def _locked(organization: Organization) -> Organization:
-    # Serialises membership changes of one organization, so two concurrent
-    # removals can never leave it without an OWNER.
+    """The organization's row, locked until the transaction ends; DoesNotExist if deleted.
+
+    Serialises the writes of one organization, so two concurrent removals can
+    never leave it without an OWNER, and a delete cannot race an update.
+    """
     return Organization.objects.select_for_update().get(pk=organization.pk)
+
+
+def _role_check(role: str) -> None:
+    if role not in Role.values:
+        raise ValidationError(
+            {"role": ValidationError(f"Choose one of {', '.join(Role.values)}.", code="invalid")}
+        )
 
 
 def _owner_count(organization: Organization) -> int:
@@ -144,9 +162,10 @@ def _member_of(organization: Organization, username: str) -> Membership:
 
 
 def membership_add(
-    *, actor, organization: Organization, username: str, role: str = Role.MEMBER
+    *, actor: User, organization: Organization, username: str, role: str = Role.MEMBER
 ) -> Membership:
     """Add an active user by username; OWNER or ADMIN, and only an OWNER adds an OWNER."""
+    _role_check(role)
     with transaction.atomic():
         organization = _locked(organization)
         actor_role = _require_role(
@@ -171,9 +190,10 @@ def membership_add(
 
 
 def membership_change_role(
-    *, actor, organization: Organization, username: str, role: str
+    *, actor: User, organization: Organization, username: str, role: str
 ) -> Membership:
     """Give a member another role; an OWNER's membership and the OWNER role need an OWNER."""
+    _role_check(role)
     with transaction.atomic():
         organization = _locked(organization)
         actor_role = _require_role(
@@ -189,7 +209,7 @@ def membership_change_role(
         return membership
 
 
-def membership_remove(*, actor, organization: Organization, username: str) -> None:
+def membership_remove(*, actor: User, organization: Organization, username: str) -> None:
     """Remove a member; OWNER or ADMIN, and only an OWNER removes an OWNER."""
     with transaction.atomic():
         organization = _locked(organization)
@@ -205,7 +225,7 @@ def membership_remove(*, actor, organization: Organization, username: str) -> No
         membership.delete()
 
 
-def membership_leave(*, user, organization: Organization) -> None:
+def membership_leave(*, user: User, organization: Organization) -> None:
     """Leave an organization; its last OWNER cannot."""
     with transaction.atomic():
         organization = _locked(organization)

@@ -7,7 +7,8 @@ from schema.core.auth import login_required
 
 
 class AccountsQuery(graphene.ObjectType):
-    me = graphene.Field(UserType, required=True, description="The signed-in user.")
+    # Nullable, so a refusal here leaves the rest of the response intact.
+    me = graphene.Field(UserType, description="The signed-in user.")
 
     @staticmethod
     @login_required

@@ -2,6 +2,7 @@
 
 from graphql_relay import from_global_id
 
+from accounts.selectors import PRIMARY_KEY
 from schema.core.errors import ApiError, ErrorCode
 
 
@@ -17,6 +18,6 @@ def pk_from_global_id(global_id: str, *, type_name: str) -> int:
     """The primary key inside a global ID of `type_name`; NOT_FOUND for another type."""
     kind = global_id_type(global_id)
     _, pk = from_global_id(global_id)
-    if kind != type_name or not pk.isdigit():
+    if kind != type_name or not PRIMARY_KEY.fullmatch(pk):
         raise ApiError(f"No {type_name} has this ID.", ErrorCode.NOT_FOUND)
     return int(pk)

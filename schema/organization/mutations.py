@@ -8,7 +8,7 @@ back in the payload's `errors`.
 import graphene
 
 from organization.models import Organization
-from organization.selectors import organization_get
+from organization.selectors import organization_get, organization_list
 from organization.services import (
     membership_add,
     membership_change_role,
@@ -36,9 +36,12 @@ def visible_organization(info, global_id: str) -> Organization:
         raise ApiError("No organization found.", ErrorCode.NOT_FOUND) from None
 
 
-def visible_organization_by_pk(info, pk: int) -> Organization:
-    # Re-read through the selector so the payload carries `myRole` like any query.
-    return organization_get(user=info.context.user, pk=pk)
+def visible_organization_by_pk(info, pk: int) -> Organization | None:
+    """Re-read through the selector, so the payload carries `myRole` like any query.
+
+    None once the caller can no longer see it (they removed themselves).
+    """
+    return organization_list(user=info.context.user).filter(pk=pk).first()
 
 
 class CreateOrganization(BaseMutation):
@@ -111,7 +114,9 @@ class AddMember(BaseMutation):
     class Arguments:
         organization_id = graphene.ID(required=True, description=ORGANIZATION_ID)
         username = graphene.String(required=True, description="The user to add.")
-        role = graphene.Argument(Role, default_value="MEMBER", description="Their role.")
+        role = graphene.Argument(
+            graphene.NonNull(Role), default_value="MEMBER", description="Their role."
+        )
 
     membership = graphene.Field(MembershipType, description="The new membership.")
 
@@ -159,7 +164,10 @@ class RemoveMember(BaseMutation):
         organization_id = graphene.ID(required=True, description=ORGANIZATION_ID)
         username = graphene.String(required=True, description="The member to remove.")
 
-    organization = graphene.Field(OrganizationType, description="The organization.")
+    organization = graphene.Field(
+        OrganizationType,
+        description="The organization; null if you removed yourself and can no longer see it.",
+    )
 
     @classmethod
     @login_required

@@ -19,7 +19,6 @@ class OrganizationQuery(graphene.ObjectType):
         OrganizationType,
         id=graphene.ID(description="The organization's global ID."),
         slug=graphene.String(description="The organization's slug."),
-        required=True,
         description=(
             "One organization by `id` or by `slug` (exactly one of them). NOT_FOUND when it "
             "does not exist or you may not see it."

@@ -265,3 +265,26 @@ def test_admin_cannot_grant_owner_or_touch_an_owner(make_user, make_organization
         membership_remove(actor=admin, organization=organization, username="alice")
     membership_add(actor=admin, organization=organization, username=carol.username)
     assert Membership.objects.get(user=carol).role == Role.MEMBER
+
+
+def test_update_of_a_deleted_organization_raises_does_not_exist(make_user, make_organization):
+    # given: a stale copy of an organization deleted meanwhile
+    alice = make_user("alice")
+    organization = make_organization(alice)
+    Organization.objects.filter(pk=organization.pk).delete()
+
+    # when / then
+    with pytest.raises(Organization.DoesNotExist):
+        organization_update(user=alice, organization=organization, name="Too late")
+
+
+def test_a_role_outside_the_three_is_a_field_error(make_user, make_organization):
+    # given
+    alice = make_user("alice")
+    make_user("bob")
+    organization = make_organization(alice)
+
+    # when / then
+    with pytest.raises(ValidationError) as raised:
+        membership_add(actor=alice, organization=organization, username="bob", role="KING")
+    assert codes(raised.value) == {"role": ["invalid"]}

@@ -15,7 +15,7 @@ def test_me_without_token_is_unauthenticated(api, db):
 
     # then
     assert error_codes(result) == ["UNAUTHENTICATED"]
-    assert result["data"] is None
+    assert result["data"] == {"me": None}
 
 
 def test_me_with_valid_token_returns_the_user(api, user):
@@ -204,6 +204,7 @@ def test_unauthenticated_field_does_not_break_public_fields(api, db):
 
     # then
     assert error_codes(result) == ["UNAUTHENTICATED"]
+    assert result["data"] == {"__typename": "Query", "me": None}
 
 
 def test_authenticated_request_costs_one_query(api, user, django_assert_num_queries):

@@ -182,7 +182,7 @@ def test_field_error_is_200_with_data_under_graphql_response_json(client, db):
     # then
     assert response.status_code == 200
     body = response.json()
-    assert body["data"] is None
+    assert body["data"] == {"__typename": "Query", "me": None}
     assert error_codes(body) == ["UNAUTHENTICATED"]
 
 

@@ -281,3 +281,59 @@ def test_mutation_with_an_id_of_another_type_is_not_found(api, make_user):
 
     # then
     assert error_codes(result) == ["NOT_FOUND"]
+
+
+def test_add_member_with_null_role_is_a_validation_error(api, make_user, make_organization):
+    # given
+    alice = make_user("alice")
+    make_user("bob")
+    organization = make_organization(alice)
+    api.authenticate(alice)
+
+    # when
+    result = api.execute(
+        'mutation($id: ID!) { addMember(organizationId: $id, username: "bob", role: null) '
+        "{ errors { code } } }",
+        {"id": to_global_id("Organization", organization.pk)},
+    )
+
+    # then
+    assert error_codes(result) == ["GRAPHQL_VALIDATION_FAILED"]
+    assert Membership.objects.count() == 1
+
+
+def test_removing_yourself_succeeds_with_a_null_organization(api, make_user, make_organization):
+    # given: two owners; alice removes herself
+    alice = make_user("alice")
+    bob = make_user("bob")
+    organization = make_organization(alice, members={bob: Role.OWNER})
+    api.authenticate(alice)
+
+    # when
+    result = api.execute(
+        'mutation($id: ID!) { removeMember(organizationId: $id, username: "alice") '
+        "{ organization { name } errors { code } } }",
+        {"id": to_global_id("Organization", organization.pk)},
+    )
+
+    # then
+    assert result == {"data": {"removeMember": {"organization": None, "errors": []}}}
+    assert list(Membership.objects.values_list("user__username", flat=True)) == ["bob"]
+
+
+@pytest.mark.parametrize("pk", ["¹", "٣", "01", "-1", "1.0"])
+def test_ids_with_odd_digits_are_not_found(api, make_user, make_organization, pk):
+    # given
+    alice = make_user("alice")
+    make_organization(alice)
+    api.authenticate(alice)
+
+    # when
+    result = api.execute(
+        "mutation($id: ID!) { deleteOrganization(id: $id) { deletedId } }",
+        {"id": to_global_id("Organization", pk)},
+    )
+
+    # then
+    assert error_codes(result) == ["NOT_FOUND"]
+    assert Organization.objects.count() == 1

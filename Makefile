@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Development server: debug on, SQLite unless DATABASE_URL says otherwise.
 RUN_ENV := DJANGO_DEBUG=true
 
-.PHONY: install run test lint format migrations-check schema ci clean
+.PHONY: install serve run test lint format migrations-check schema ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -22,6 +22,14 @@ run: install
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # PYTEST_ARGS narrows a run, e.g. make test PYTEST_ARGS='-m "not live"' (no live servers).
+# The production start: gunicorn (config/gunicorn.py), migrations and static files
+# first. Reads its settings from the environment (README, "Deployment"); refuses
+# to start with debug on, a weak secret or no allowed hosts.
+serve: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn --config config/gunicorn.py
+
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -27,12 +27,12 @@ DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-never-use-in-prod
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
 
 
-def _is_weak_secret(secret: str) -> bool:
-    # The same thresholds as Django's security.W009 deploy check.
+def is_weak_secret(secret: str) -> bool:
+    """Django's security.W009 thresholds: under 50 characters, under 5 distinct, or insecure."""
     return len(secret) < 50 or len(set(secret)) < 5 or secret.startswith("django-insecure-")
 
 
-if not DEBUG and _is_weak_secret(SECRET_KEY):
+if not DEBUG and is_weak_secret(SECRET_KEY):
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY is missing or weak: production needs at least 50 random "
         "characters (python -c 'import secrets; print(secrets.token_urlsafe(64))')."
@@ -129,8 +129,20 @@ CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=86400)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
+# Persistent connections in production (checked before reuse, so a restarted
+# database costs one failed request at most, not a dead worker).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast instead of hanging a worker: bounded connects and statements (ms).
+    # https://www.postgresql.org/docs/current/runtime-config-client.html
+    STATEMENT_TIMEOUT_MS = env.int("DATABASE_STATEMENT_TIMEOUT", default=10_000)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+            "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------

@@ -1,0 +1,44 @@
+"""gunicorn's configuration for the production start (`make serve`).
+
+Every knob comes from the environment. A start is refused (gunicorn exits
+non-zero before binding) when the settings are not fit for production; see
+config/production.py.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Synchronous workers: the schema and the ORM run synchronously anyway.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# A worker silent this long is killed and replaced (a stuck request, not a slow client).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM, requests in flight get this long to finish: a graceful shutdown.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycle workers now and then, jittered so they do not all restart at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "1000"))
+# The heartbeat file on a RAM disk, where one exists (Docker's /tmp may be slow).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+# The application logs one JSON line per GraphQL request; no access log twice.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+wsgi_app = "config.wsgi:application"
+
+
+def on_starting(server) -> None:
+    """Refuse to serve with settings that are not fit for production."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    import django
+
+    django.setup()
+    from config.production import production_problems
+
+    problems = production_problems()
+    if problems:
+        for problem in problems:
+            server.log.error("Refusing to start: %s", problem)
+        raise SystemExit(1)

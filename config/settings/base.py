@@ -254,6 +254,16 @@ GRAPHQL_MAX_ROOT_FIELDS = env.int("GRAPHQL_MAX_ROOT_FIELDS", default=20)
 GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", default=5)
 # A JSON array of operations in one POST; 0 turns batching off.
 GRAPHQL_MAX_BATCH_SIZE = env.int("GRAPHQL_MAX_BATCH_SIZE", default=0)
+# Parsed and validated documents kept per process (schema/core/documents.py); 0 turns it off.
+GRAPHQL_DOCUMENT_CACHE_SIZE = env.int("GRAPHQL_DOCUMENT_CACHE_SIZE", default=500)
+# Apollo's automatic persisted queries (schema/core/persisted.py): how long a
+# registered document stays in the shared cache, in seconds.
+GRAPHQL_PERSISTED_QUERY_TTL = env.int("GRAPHQL_PERSISTED_QUERY_TTL", default=86_400)
+# Allow-list mode: run only the documents of this JSON file ({sha256: document}).
+GRAPHQL_PERSISTED_QUERIES_ONLY = env.bool("GRAPHQL_PERSISTED_QUERIES_ONLY", default=False)
+GRAPHQL_PERSISTED_QUERIES_FILE = env(
+    "GRAPHQL_PERSISTED_QUERIES_FILE", default=str(BASE_DIR / "persisted_queries.json")
+)
 
 # --- Internationalization and static files ----------------------------------
 

@@ -25,6 +25,12 @@ Clients switch on the code, never on the message. The codes:
 - DOCUMENT_TOO_LARGE: the query text is longer than GRAPHQL_MAX_DOCUMENT_SIZE.
 - BATCH_TOO_LARGE: a JSON array of operations, and batching is off or the array
   is longer than GRAPHQL_MAX_BATCH_SIZE.
+- PERSISTED_QUERY_NOT_FOUND: a hash-only request (Apollo's automatic persisted
+  queries) whose document this server does not know; send it again with `query`.
+- PERSISTED_QUERY_NOT_SUPPORTED: the `persistedQuery` extension is malformed, or
+  its hash does not match the `query` sent with it.
+- PERSISTED_QUERY_NOT_ALLOWED: the allow-list mode is on and the document is not
+  on the list (GRAPHQL_PERSISTED_QUERIES_ONLY).
 - BAD_REQUEST: the HTTP request itself is malformed (bad JSON, no query, wrong
   method or media type, ...).
 - INTERNAL_SERVER_ERROR: an unexpected failure; logged with its traceback.
@@ -68,6 +74,9 @@ class ErrorCode(StrEnum):
     TOO_MANY_MUTATIONS = "TOO_MANY_MUTATIONS"
     DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
     BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
+    PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
     BAD_REQUEST = "BAD_REQUEST"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 

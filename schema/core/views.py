@@ -29,17 +29,16 @@ from graphene_django.utils.utils import set_rollback
 from graphene_django_graphiql_static.views import GraphiQLOfflineView
 from graphql import (
     ExecutionResult,
-    GraphQLError,
     OperationType,
     execute,
     get_operation_ast,
-    parse,
 )
 
 from accounts.authentication import request_authenticate
+from schema.core.documents import document_prepare
 from schema.core.errors import ErrorCode, RequestError, error_formatted
-from schema.core.limits import document_size_error
-from schema.core.validation import document_validate, variables_error
+from schema.core.persisted import requested_document
+from schema.core.validation import variables_error
 
 logger = logging.getLogger("schema.errors")
 
@@ -58,9 +57,11 @@ ACCEPTED_MEDIA_TYPES = {
 class GraphQLParams:
     """One GraphQL request's parameters, checked for type."""
 
-    query: str
+    # None only when `extensions.persistedQuery` names the document by its hash.
+    query: str | None
     variables: dict[str, Any] | None
     operation_name: str | None
+    extensions: dict[str, Any] | None = None
 
 
 def response_media_type(request) -> str:
@@ -106,10 +107,6 @@ def graphql_params(data: Any, *, from_url: bool = False) -> GraphQLParams:
     if not isinstance(data, dict):
         raise RequestError("The request body must be a JSON object.")
     query = data.get("query")
-    if query is None or query == "":
-        raise RequestError("Must provide query string.")
-    if not isinstance(query, str):
-        raise RequestError("The query parameter must be a string.")
     variables = data.get("variables")
     extensions = data.get("extensions")
     if from_url:
@@ -119,10 +116,20 @@ def graphql_params(data: Any, *, from_url: bool = False) -> GraphQLParams:
         raise RequestError("The variables parameter must be a map.")
     if extensions is not None and not isinstance(extensions, dict):
         raise RequestError("The extensions parameter must be a map.")
+    persisted = extensions is not None and "persistedQuery" in extensions
+    if (query is None or query == "") and not persisted:
+        raise RequestError("Must provide query string.")
+    if query is not None and not isinstance(query, str):
+        raise RequestError("The query parameter must be a string.")
     operation_name = data.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise RequestError("The operationName parameter must be a string.")
-    return GraphQLParams(query=query, variables=variables, operation_name=operation_name or None)
+    return GraphQLParams(
+        query=query or None,
+        variables=variables,
+        operation_name=operation_name or None,
+        extensions=extensions,
+    )
 
 
 def request_graphql_log(request) -> dict[str, Any]:
@@ -250,13 +257,13 @@ class GraphQLApiView(GraphiQLOfflineView):
 
     def execute_graphql_request(self, request, params: GraphQLParams):
         """Run one request; also say whether it got as far as execution (so has `data`)."""
-        too_large = document_size_error(params.query)
-        if too_large is not None:
-            return ExecutionResult(errors=[too_large]), False
-        try:
-            document = parse(params.query)
-        except GraphQLError as error:
-            return ExecutionResult(errors=[error]), False
+        query, digest, refused = requested_document(params.query, params.extensions)
+        if refused is not None:
+            return ExecutionResult(errors=[refused]), False
+        schema = self.schema.graphql_schema
+        document, errors = document_prepare(schema, query, digest)
+        if document is None:
+            return ExecutionResult(errors=errors), False
 
         operation = get_operation_ast(document, params.operation_name)
         log = request_graphql_log(request)
@@ -274,8 +281,6 @@ class GraphQLApiView(GraphiQLOfflineView):
                 allow="POST",
             )
 
-        schema = self.schema.graphql_schema
-        errors = document_validate(schema, document)
         if errors:
             return ExecutionResult(errors=errors), False
         refused_variables = variables_error(params.variables)

@@ -37,6 +37,7 @@ from graphql import (
 from accounts.authentication import request_authenticate
 from schema.core.documents import document_prepare
 from schema.core.errors import ErrorCode, RequestError, error_formatted
+from schema.core.execution import FastLeafExecutionContext
 from schema.core.persisted import requested_document
 from schema.core.validation import variables_error
 
@@ -294,8 +295,10 @@ class GraphQLApiView(GraphiQLOfflineView):
             context_value=self.get_context(request),
             variable_values=params.variables,
             operation_name=params.operation_name,
-            middleware=self.get_middleware(request),
+            # An empty list would still wrap every resolver in a MiddlewareManager.
+            middleware=self.get_middleware(request) or None,
             hide_suggestions=not settings.GRAPHQL_SUGGESTIONS_ENABLED,
+            execution_context_class=FastLeafExecutionContext,
         )
         # Errors without a path and no data: the operation never started (unknown
         # operation name, variables that do not coerce), a request error.

@@ -279,6 +279,20 @@ CASES: tuple[Case, ...] = (
     ),
 )
 CASES_BY_NAME = {case.name: case for case in CASES}
+# The order of the runs within a round: each ratio's two cases next to each
+# other, so a ratio taken within one round compares runs seconds apart.
+RUN_ORDER = (
+    "graphql-flat",
+    "drf-flat",
+    "floor-flat",
+    "graphql-nested",
+    "drf-nested",
+    "floor-nested",
+    "tokenAuth",
+    "refreshToken",
+    "verifyToken",
+    "createOrganization",
+)
 # The ratios the targets are about: (case, reference).
 RATIOS = (
     ("graphql-flat", "drf-flat"),

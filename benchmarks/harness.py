@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.cases import CASES, CASES_BY_NAME, RATIOS, Case
+from benchmarks.cases import CASES, CASES_BY_NAME, RATIOS, RUN_ORDER, Case
 from benchmarks.report import machine, print_in_process, print_report, summarise, write_json
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -32,16 +32,20 @@ TARGETS = {
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+        prog="python -m benchmarks",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--organizations", type=int, default=1000, help="seeded (default 1000)")
-    parser.add_argument("--duration", type=float, default=4, help="seconds per case and round")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
-    parser.add_argument("--warmup", type=float, default=1, help="seconds per case before round 1")
-    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--timeout", type=float, default=10, help="wrk request timeout, seconds")
+    parser.add_argument(
+        "--organizations", type=int, default=1000, help="organizations the reader sees"
+    )
+    parser.add_argument("--duration", type=int, default=3, help="seconds per case and round")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds per case before round 1")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--timeout", type=int, default=10, help="wrk request timeout, seconds")
     parser.add_argument(
         "--cases",
         default=",".join(case.name for case in CASES),
@@ -51,9 +55,13 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", ""),
         help="a PostgreSQL database to DROP and create afresh (its name must contain 'bench'); "
-        "default BENCH_DATABASE_URL, else a temporary SQLite file",
+        "empty: a temporary SQLite file",
     )
-    parser.add_argument("--output", type=Path, help="JSON results (default results/latest.json)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="JSON results; none: benchmarks/results/latest.json (smoke.json, in-process.json)",
+    )
     parser.add_argument(
         "--refresh-tokens-per-second",
         type=int,
@@ -281,11 +289,11 @@ def _load(options, context, reader_id, meta, queries, extra) -> int:
         if options.warmup:
             for case in options.selected:
                 run(case, options.warmup, f"warmup {case.name}")
+        in_order = sorted(options.selected, key=lambda case: RUN_ORDER.index(case.name))
         for number in range(options.rounds):
-            # Interleaved, and each round starts one case later: drift and noise
-            # spread over every case instead of piling on one.
-            shift = number % len(options.selected)
-            for case in options.selected[shift:] + options.selected[:shift]:
+            # Interleaved; every other round backwards, so no case always runs
+            # first (or right after tokenAuth), and each ratio's pair stays adjacent.
+            for case in in_order if number % 2 == 0 else in_order[::-1]:
                 result = run(case, options.duration, f"r{number + 1} {case.name}")
                 rounds[case.name].append(result)
                 print(

@@ -47,6 +47,14 @@ def summarise(rounds: dict, queries: dict, ratios, targets: dict, extra: dict) -
             "requests_per_second": round(
                 statistics.median(r.requests_per_second for r in results), 1
             ),
+            "spread": round(
+                (
+                    max(r.requests_per_second for r in results)
+                    - min(r.requests_per_second for r in results)
+                )
+                / (statistics.median(r.requests_per_second for r in results) or 1),
+                2,
+            ),
             "p50_ms": round(statistics.median(r.p50_us for r in results) / 1000, 2),
             "p99_ms": round(statistics.median(r.p99_us for r in results) / 1000, 2),
             "p99_over_p50": round(
@@ -137,7 +145,7 @@ def print_report(meta: dict, summary: dict, selected) -> None:
     )
     ratios = summary["ratios"]
     header = (
-        f"{'case':<20}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}"
+        f"{'case':<20}{'req/s':>9}{'spread':>8}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}"
         f"{'SQL/req':>9}{'vs DRF':>9}{'vs floor':>9}{'failures':>10}"
     )
     print()
@@ -153,12 +161,14 @@ def print_report(meta: dict, summary: dict, selected) -> None:
         versus_drf = ratios.get(f"{case.name}/drf-{kind}", {}).get("median")
         versus_floor = ratios.get(f"{case.name}/floor-{kind}", {}).get("median")
         print(
-            f"{case.name:<20}{row['requests_per_second']:>9.1f}{row['p50_ms']:>9.1f}"
+            f"{case.name:<20}{row['requests_per_second']:>9.1f}{row['spread']:>8.0%}"
+            f"{row['p50_ms']:>9.1f}"
             f"{row['p99_ms']:>9.1f}{row['p99_over_p50']:>9.2f}{_cell(row['queries']):>9}"
             f"{_cell(versus_drf):>9}{_cell(versus_floor):>9}{row['failures']:>10}"
         )
     print(
-        "\nRatios of req/s: the median of the per-round ratios (each round pairs runs"
+        "\nreq/s, p50, p99: medians of the rounds; spread: (max - min) / median of req/s."
+        "\nvs DRF, vs floor: the median of the per-round ratios of req/s (each pairs runs"
         " seconds apart)."
     )
     print("\nTargets of issue 6 (measured, never asserted):")

@@ -39,8 +39,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--organizations", type=int, default=1000, help="organizations the reader sees"
     )
-    parser.add_argument("--duration", type=int, default=3, help="seconds per case and round")
-    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds")
+    parser.add_argument("--duration", type=int, default=2, help="seconds per case and round")
+    parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds")
     parser.add_argument("--warmup", type=int, default=1, help="seconds per case before round 1")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")

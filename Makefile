@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Development server: debug on, SQLite unless DATABASE_URL says otherwise.
 RUN_ENV := DJANGO_DEBUG=true
 
-.PHONY: install serve run test lint format migrations-check schema ci clean
+.PHONY: install serve run test lint format migrations-check schema ci clean bench-install bench bench-smoke bench-profile
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -15,6 +15,32 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+# --- Benchmarks (benchmarks/, README "Performance") ---------------------------
+# Extra arguments for python -m benchmarks, e.g. BENCH_ARGS="--rounds 5".
+BENCH_ARGS ?=
+# The profiled case of bench-profile.
+CASE ?= graphql-nested
+# wrk, the load generator, is a Debian package, not a PyPI one.
+WRK_CHECK = @command -v wrk >/dev/null || { \
+	echo "make bench needs wrk, the load generator: apt-get install -y wrk"; exit 1; }
+
+$(BIN)/.bench-installed: $(BIN)/.installed requirements-bench.txt
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench-install: $(BIN)/.bench-installed
+
+bench: bench-install
+	$(WRK_CHECK)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+bench-smoke: bench-install
+	$(WRK_CHECK)
+	$(BIN)/python -m benchmarks --smoke $(BENCH_ARGS)
+
+bench-profile: bench-install
+	$(BIN)/python -m benchmarks --in-process --profile $(CASE) $(BENCH_ARGS)
 
 run: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput

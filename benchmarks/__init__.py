@@ -1,0 +1,1 @@
+"""The performance harness of the API: see the README's Performance section."""

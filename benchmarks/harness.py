@@ -1,0 +1,322 @@
+"""The benchmark run: a fresh database, the real server, wrk in interleaved rounds, a report.
+
+    python -m benchmarks                 # the full run (make bench)
+    python -m benchmarks --smoke         # every case ~2 s, once: does it still run? (CI)
+    python -m benchmarks --in-process    # django.test.Client, no server: req/s and SQL
+    python -m benchmarks --in-process --profile graphql-nested
+
+See the README's Performance section.
+"""
+
+import argparse
+import math
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.cases import CASES, CASES_BY_NAME, RATIOS, RUN_ORDER, Case
+from benchmarks.report import machine, print_in_process, print_report, summarise, write_json
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# The issue's targets, printed next to what was measured (never asserted).
+TARGETS = {
+    "graphql-flat/drf-flat": 1.2,
+    "graphql-flat/floor-flat": 0.35,
+    "graphql-nested/drf-nested": 1.0,
+}
+
+
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--organizations", type=int, default=1000, help="organizations the reader sees"
+    )
+    parser.add_argument("--duration", type=int, default=2, help="seconds per case and round")
+    parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds per case before round 1")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--timeout", type=int, default=10, help="wrk request timeout, seconds")
+    parser.add_argument(
+        "--cases",
+        default=",".join(case.name for case in CASES),
+        help="comma-separated subset of: " + ", ".join(case.name for case in CASES),
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", ""),
+        help="a PostgreSQL database to DROP and create afresh (its name must contain 'bench'); "
+        "empty: a temporary SQLite file",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="JSON results; none: benchmarks/results/latest.json (smoke.json, in-process.json)",
+    )
+    parser.add_argument(
+        "--refresh-tokens-per-second",
+        type=int,
+        default=2000,
+        help="one-use refresh tokens minted per second of a refreshToken run",
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="200 organizations, 1 round of 2 s, no warm-up"
+    )
+    parser.add_argument("--in-process", action="store_true", help="django.test.Client, no server")
+    parser.add_argument("--iterations", type=int, default=200, help="in-process requests per case")
+    parser.add_argument("--profile", metavar="CASE", help="in-process: profile this case")
+    parser.add_argument("--profiler", choices=("pyinstrument", "cprofile"), default="pyinstrument")
+    options = parser.parse_args(argv)
+    if options.smoke:
+        options.organizations, options.duration, options.rounds, options.warmup = 200, 2, 1, 0
+    names = [name.strip() for name in options.cases.split(",") if name.strip()]
+    unknown = [name for name in names if name not in CASES_BY_NAME]
+    if unknown:
+        parser.error(f"unknown cases {unknown}")
+    if options.profile and options.profile not in CASES_BY_NAME:
+        parser.error(f"unknown case {options.profile!r}")
+    options.selected = [CASES_BY_NAME[name] for name in names]
+    if options.profile:
+        options.in_process = True
+    if options.output is None:
+        name = "smoke" if options.smoke else "in-process" if options.in_process else "latest"
+        options.output = RESULTS_DIR / f"{name}.json"
+    return options
+
+
+def environment(database_url: str) -> dict[str, str]:
+    """What the harness and the server share: production-like, one throw-away secret."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DATABASE_URL": database_url,
+        # The run's access tokens must outlive it.
+        "JWT_ACCESS_TOKEN_LIFETIME": "3600",
+        "GRAPHIQL_ENABLED": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = arguments(argv)
+    if not options.in_process:
+        from benchmarks.load import wrk_executable
+
+        wrk_executable()  # fail now, with the install hint, not after seeding
+
+    from benchmarks.seed import database_fresh
+
+    database = database_fresh(options.database_url)
+    try:
+        os.environ.update(environment(database.url))
+        return _run(options, database.description)
+    finally:
+        database.remove()
+
+
+def _run(options: argparse.Namespace, database_description: str) -> int:
+    import django
+
+    django.setup()
+
+    from accounts.models import User
+    from accounts.services import token_obtain
+    from accounts.tokens import access_token_issue
+    from benchmarks.cases import Context
+    from benchmarks.inprocess import CaseFailed, InProcess
+    from benchmarks.seed import READER_PASSWORD, READER_USERNAME, seed
+
+    started = time.perf_counter()
+    seeded = seed(organizations=options.organizations)
+    print(
+        f"Seeded {database_description}: {seeded.visible} organizations visible to "
+        f"{READER_USERNAME!r} ({seeded.total} in all), {seeded.memberships} memberships, "
+        f"in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    # The reader signs in the real way once (refreshToken's other tokens are
+    # minted directly: seed.refresh_tokens_mint).
+    signed_in = token_obtain(username=READER_USERNAME, password=READER_PASSWORD)
+    context = Context(
+        username=READER_USERNAME,
+        password=READER_PASSWORD,
+        access_token=signed_in.access.token,
+        writer_access_token=access_token_issue(user=User.objects.get(pk=seeded.writer_id)).token,
+        visible=seeded.visible,
+    )
+    in_process = InProcess(context, reader_id=seeded.reader_id)
+    meta = {
+        **machine(),
+        "database": database_description,
+        "organizations": seeded.visible,
+        "organizations_in_all": seeded.total,
+        "memberships": seeded.memberships,
+    }
+
+    # Every case must answer a success before anything is measured: a benchmark
+    # of error responses is worthless.
+    queries, extra = {}, {}
+    try:
+        for case in options.selected:
+            queries[case.name] = in_process.queries(case)
+        if "graphql-nested" in queries:
+            extra["graphql_nested_queries_by_page_size"] = in_process.nested_queries_by_page_size(
+                CASES_BY_NAME["graphql-nested"]
+            )
+        if "tokenAuth" in queries:
+            extra["token_auth_hasher"] = in_process.hasher_share(CASES_BY_NAME["tokenAuth"])
+    except CaseFailed as failure:
+        print(f"FAILED before the load: {failure}", file=sys.stderr)
+        return 1
+    print("Every case answered a success in-process; SQL queries per request:", queries)
+
+    if options.in_process:
+        return _in_process(options, in_process, meta, queries, extra)
+    return _load(options, context, seeded.reader_id, meta, queries, extra)
+
+
+def _in_process(options, in_process, meta, queries, extra) -> int:
+    from benchmarks.inprocess import Measurement
+
+    if options.profile:
+        case = CASES_BY_NAME[options.profile]
+        print(f"Profiling {case.name} ({options.profiler}), {options.iterations} requests:\n")
+        report = in_process.profile(
+            case, options.iterations, profiler=options.profiler, output_dir=RESULTS_DIR
+        )
+        print(report)
+        print(f"Saved under {RESULTS_DIR}/profile-{case.name}.*")
+        return 0
+    # Interleaved rounds here too: each case's median round.
+    rates: dict[str, list[float]] = {case.name: [] for case in options.selected}
+    per_round = {}
+    for case in options.selected:
+        # The password hasher makes tokenAuth ~1000x slower than the rest.
+        iterations = options.iterations // (50 if case.name == "tokenAuth" else 1)
+        per_round[case.name] = max(1, iterations // options.rounds)
+    for _ in range(options.rounds):
+        for case in options.selected:
+            seconds = in_process.measure(case, per_round[case.name])
+            rates[case.name].append(per_round[case.name] / seconds)
+    measurements = {
+        name: Measurement(
+            iterations=per_round[name] * options.rounds,
+            requests_per_second=statistics.median(values),
+            queries=queries[name],
+        )
+        for name, values in rates.items()
+    }
+    print_in_process(meta, measurements, extra)
+    write_json(
+        options.output,
+        {
+            "meta": {**meta, "mode": "in-process", "rounds": options.rounds},
+            "cases": {
+                name: {
+                    "iterations": m.iterations,
+                    "requests_per_second": round(m.requests_per_second, 1),
+                    "mean_ms": round(m.mean_ms, 3),
+                    "queries": m.queries,
+                }
+                for name, m in measurements.items()
+            },
+            **extra,
+        },
+    )
+    print(f"\nJSON: {options.output}")
+    return 0
+
+
+def _load(options, context, reader_id, meta, queries, extra) -> int:
+    from benchmarks.load import wrk_run, wrk_version
+    from benchmarks.seed import refresh_tokens_mint
+    from benchmarks.server import Server, free_port
+
+    meta.update(
+        {
+            "mode": "load",
+            "load_generator": wrk_version(),
+            "server": f"gunicorn, {options.workers} sync workers",
+            "connections": options.connections,
+            "threads": options.threads,
+            "duration_s": options.duration,
+            "rounds": options.rounds,
+            "warmup_s": options.warmup,
+        }
+    )
+    work_dir = tempfile.TemporaryDirectory(prefix="graphql-api-bench-run-")
+    server = Server(
+        port=free_port(),
+        workers=options.workers,
+        environment={},
+        log_path=RESULTS_DIR / "server.log",
+    )
+
+    def run(case: Case, duration: float, tag: str):
+        values_file = None
+        if case.mode == "values":
+            count = math.ceil(duration * options.refresh_tokens_per_second) + 100
+            values_file = Path(work_dir.name) / f"{tag}.values"
+            values_file.write_text("\n".join(refresh_tokens_mint(user_id=reader_id, count=count)))
+        server.drain()
+        try:
+            return wrk_run(
+                url=server.url + case.path,
+                method=case.method,
+                body=case.body(context) if case.body else "",
+                authorization=case.authorization(context),
+                mode=case.mode,
+                duration=duration,
+                connections=options.connections,
+                threads=options.threads,
+                timeout=options.timeout,
+                values_file=values_file,
+                tag=f"Bench {tag}",
+            )
+        finally:
+            if values_file is not None:
+                values_file.unlink()
+
+    rounds: dict[str, list] = {case.name: [] for case in options.selected}
+    with work_dir, server:
+        print(f"Server: {meta['server']} at {server.url}; load: {meta['load_generator']}")
+        if options.warmup:
+            for case in options.selected:
+                run(case, options.warmup, f"warmup {case.name}")
+        in_order = sorted(options.selected, key=lambda case: RUN_ORDER.index(case.name))
+        for number in range(options.rounds):
+            # Interleaved; every other round backwards, so no case always runs
+            # first (or right after tokenAuth), and each ratio's pair stays adjacent.
+            for case in in_order if number % 2 == 0 else in_order[::-1]:
+                result = run(case, options.duration, f"r{number + 1} {case.name}")
+                rounds[case.name].append(result)
+                print(
+                    f"round {number + 1}/{options.rounds} {case.name:<19}"
+                    f"{result.requests_per_second:9.1f} req/s  p50 {result.p50_us / 1000:7.1f} ms"
+                    f"  p99 {result.p99_us / 1000:7.1f} ms  failures {result.failures}",
+                    flush=True,
+                )
+    summary = summarise(rounds, queries, RATIOS, TARGETS, extra)
+    print_report(meta, summary, options.selected)
+    write_json(options.output, {"meta": meta, **summary})
+    print(f"\nJSON: {options.output}; server log: {server.log_path}")
+    failed = {name: row["failures"] for name, row in summary["cases"].items() if row["failures"]}
+    empty = [name for name, row in summary["cases"].items() if row["requests"] == 0]
+    if failed or empty:
+        print(f"FAILED: responses that were not successes {failed}, no responses {empty}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

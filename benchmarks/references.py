@@ -1,0 +1,157 @@
+"""The two references the GraphQL pages are measured against.
+
+Both serve the page the GraphQL cases ask for: the first 50 organizations the
+user may see (organization.selectors.organization_list: the same scoping and
+order), 8 scalar fields, the total count and, in the nested variants, the first
+10 members of each (role and username, in the order they joined).
+
+- DRF: djangorestframework + simplejwt, the stack the seed came from: a
+  ListAPIView, a ModelSerializer, PageNumberPagination; the nested variant
+  prefetches, as a fair DRF author would.
+- The floor: a plain Django view that decodes the token, loads the user, counts
+  and returns `.values()` as JSON: about the least work that answers the page.
+"""
+
+from collections import defaultdict
+
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework_simplejwt.authentication import JWTAuthentication
+
+from accounts.exceptions import AuthenticationError
+from accounts.models import User
+from accounts.selectors import user_get_active
+from accounts.tokens import access_token_decode
+from benchmarks.conf import FIELDS, MEMBERS_PER_ORGANIZATION, PAGE_SIZE
+from organization.models import Membership, Organization
+from organization.selectors import organization_list
+
+
+def memberships_prefetch() -> Prefetch:
+    """The members of every organization of a page in one query, users joined."""
+    return Prefetch("memberships", queryset=Membership.objects.select_related("user"))
+
+
+# --- DRF ----------------------------------------------------------------------
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = FIELDS
+
+
+class MemberUserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ("username",)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = MemberUserSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ("role", "user")
+
+
+class OrganizationWithMembersSerializer(OrganizationSerializer):
+    members = serializers.SerializerMethodField()
+
+    class Meta(OrganizationSerializer.Meta):
+        fields = (*FIELDS, "members")
+
+    def get_members(self, organization: Organization) -> list:
+        # Slicing the prefetched queryset reads its cache: no query per organization.
+        first = organization.memberships.all()[:MEMBERS_PER_ORGANIZATION]
+        return MemberSerializer(first, many=True).data
+
+
+class OrganizationPage(PageNumberPagination):
+    page_size = PAGE_SIZE
+
+
+class OrganizationListView(ListAPIView):
+    """GET /bench/drf/organizations/: the flat page, DRF style."""
+
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer]
+    pagination_class = OrganizationPage
+    serializer_class = OrganizationSerializer
+
+    def get_queryset(self):
+        return organization_list(user=self.request.user)
+
+
+class OrganizationWithMembersListView(OrganizationListView):
+    """GET /bench/drf/organizations-with-members/: the nested page, prefetched."""
+
+    serializer_class = OrganizationWithMembersSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related(memberships_prefetch())
+
+
+def ping(request: HttpRequest) -> HttpResponse:
+    """GET /bench/ping/: no database, no token; how the harness sees the server is idle."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+# --- The floor ------------------------------------------------------------------
+
+
+def _bearer_user(request: HttpRequest) -> User | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    try:
+        payload = access_token_decode(token.strip())
+    except AuthenticationError:
+        return None
+    return user_get_active(user_id=payload["user_id"])
+
+
+def _unauthorized() -> JsonResponse:
+    return JsonResponse({"detail": "A valid Bearer access token is required."}, status=401)
+
+
+def _floor_page(user: User) -> tuple[int, list[dict]]:
+    organizations = organization_list(user=user)
+    return organizations.count(), list(organizations.values(*FIELDS)[:PAGE_SIZE])
+
+
+@require_GET
+def floor_organizations(request: HttpRequest) -> JsonResponse:
+    """GET /bench/floor/organizations/: the flat page with the least work."""
+    user = _bearer_user(request)
+    if user is None:
+        return _unauthorized()
+    count, page = _floor_page(user)
+    return JsonResponse({"count": count, "results": page})
+
+
+@require_GET
+def floor_organizations_with_members(request: HttpRequest) -> JsonResponse:
+    """GET /bench/floor/organizations-with-members/: the nested page, one query for members."""
+    user = _bearer_user(request)
+    if user is None:
+        return _unauthorized()
+    count, page = _floor_page(user)
+    members = defaultdict(list)
+    rows = Membership.objects.filter(organization_id__in=[row["id"] for row in page]).values_list(
+        "organization_id", "role", "user__username"
+    )
+    for organization_id, role, username in rows:
+        first = members[organization_id]
+        if len(first) < MEMBERS_PER_ORGANIZATION:
+            first.append({"role": role, "user": {"username": username}})
+    for row in page:
+        row["members"] = members[row["id"]]
+    return JsonResponse({"count": count, "results": page})

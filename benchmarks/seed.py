@@ -1,0 +1,190 @@
+"""A fresh database for each run, the data every case reads, and one-use refresh tokens.
+
+Bulk inserts keep seeding to a few seconds. Everything here is for the benchmark
+only: `refresh_tokens_mint` writes RefreshToken rows directly, bypassing
+accounts.services (which would need a password sign-in per token).
+"""
+
+import secrets
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import environ
+
+READER_USERNAME = "bench"
+# Not a secret: a throw-away user of a throw-away database.
+READER_PASSWORD = "bench-password-0b7e"
+WRITER_USERNAME = "bench-writer"
+MEMBER_POOL = 200
+OTHER_MEMBERS = 4  # besides the reader: about 5 members per organization
+ADJECTIVES = (
+    "Amber", "blue", "Cedar", "dawn", "Ember", "frost", "Golden", "harbor", "Iron", "jade",
+    "Kelp", "lunar", "Maple", "north", "Onyx", "prairie", "Quiet", "river", "Silver", "tidal",
+)  # fmt: skip
+NOUNS = (
+    "Analytics", "Bakery", "Collective", "Design", "Energy", "Foundry", "Games", "Health",
+    "Institute", "Labs", "Logistics", "Media", "Networks", "Partners", "Robotics", "Studio",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FreshDatabase:
+    url: str
+    description: str
+    temporary_dir: tempfile.TemporaryDirectory | None = None
+
+    def remove(self) -> None:
+        if self.temporary_dir is not None:
+            self.temporary_dir.cleanup()
+
+
+def database_fresh(url: str | None) -> FreshDatabase:
+    """A new empty database: a temporary SQLite file, or `url` dropped and created again.
+
+    Runs before Django is set up. A PostgreSQL database is dropped, so its name
+    must contain "bench".
+    """
+    if not url:
+        directory = tempfile.TemporaryDirectory(prefix="graphql-api-bench-")
+        path = Path(directory.name) / "bench.sqlite3"
+        return FreshDatabase(f"sqlite:///{path}", f"SQLite (temporary file {path})", directory)
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit(f"--database-url: only PostgreSQL URLs are supported, not {url!r}")
+    name = config["NAME"]
+    if "bench" not in name:
+        raise SystemExit(f"--database-url: the database is dropped first; {name!r} lacks 'bench'")
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+        autocommit=True,
+    ) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        version = connection.info.server_version
+    return FreshDatabase(url, f"PostgreSQL {version // 10000}.{version % 10000} ({name})")
+
+
+@dataclass(frozen=True)
+class Seed:
+    reader_id: int
+    writer_id: int
+    visible: int
+    total: int
+    memberships: int
+
+
+def seed(*, organizations: int) -> Seed:
+    """Migrate, then create the reader, the writer, `organizations` they see, and members.
+
+    The reader holds a role (OWNER, ADMIN or MEMBER in turn) in each of the
+    `organizations`; one in ten more belong to the writer only, so scoping has
+    something to leave out.
+    """
+    from django.contrib.auth.hashers import make_password
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from accounts.models import User
+    from organization.models import Membership, Organization
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if connection.vendor == "sqlite":
+        # Readers never wait for the writer (persistent, a property of the file).
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=WAL")
+    Role = Membership.Role
+    roles = (Role.OWNER, Role.ADMIN, Role.MEMBER)
+    with transaction.atomic():
+        reader = User.objects.create_user(username=READER_USERNAME, password=READER_PASSWORD)
+        writer = User.objects.create_user(username=WRITER_USERNAME, password=None)
+        unusable = make_password(None)
+        pool = User.objects.bulk_create(
+            User(username=f"member{number:04}", password=unusable) for number in range(MEMBER_POOL)
+        )
+        hidden = organizations // 10
+        created = Organization.objects.bulk_create(
+            Organization(
+                name=_name(number),
+                slug=f"bench-{number:06}",
+                description=f"{_name(number)} is benchmark organization number {number}.",
+                contact_email=f"team{number}@bench.example",
+                website=f"https://bench{number}.example",
+                is_active=number % 9 != 8,
+                created_by=reader if number < organizations else writer,
+            )
+            for number in range(organizations + hidden)
+        )
+        memberships = []
+        for number, organization in enumerate(created):
+            if number < organizations:
+                memberships.append(
+                    Membership(organization=organization, user=reader, role=roles[number % 3])
+                )
+            else:
+                memberships.append(
+                    Membership(organization=organization, user=writer, role=Role.OWNER)
+                )
+            for other in range(OTHER_MEMBERS):
+                memberships.append(
+                    Membership(
+                        organization=organization,
+                        user=pool[(number * OTHER_MEMBERS + other) % MEMBER_POOL],
+                        role=roles[(number + other + 1) % 3],
+                    )
+                )
+        Membership.objects.bulk_create(memberships, batch_size=2000)
+    return Seed(
+        reader_id=reader.pk,
+        writer_id=writer.pk,
+        visible=organizations,
+        total=len(created),
+        memberships=len(memberships),
+    )
+
+
+def _name(number: int) -> str:
+    # Mixed case, so the case-insensitive ordering is exercised.
+    adjective = ADJECTIVES[number % len(ADJECTIVES)]
+    noun = NOUNS[(number // len(ADJECTIVES)) % len(NOUNS)]
+    return f"{adjective} {noun} {number:05}"
+
+
+def refresh_tokens_mint(*, user_id: int, count: int) -> list[str]:
+    """`count` live refresh tokens of `user_id`, each the start of its own sign-in chain.
+
+    One chain each, so a token spent twice by mistake ends only its own chain.
+    """
+    from django.conf import settings
+    from django.utils import timezone
+
+    from accounts.models import RefreshToken
+    from accounts.services import _refresh_token_digest
+
+    now = timezone.now()
+    expires_at = now + settings.JWT_REFRESH_TOKEN_LIFETIME
+    raw_tokens = [secrets.token_urlsafe(32) for _ in range(count)]
+    RefreshToken.objects.bulk_create(
+        (
+            RefreshToken(
+                user_id=user_id,
+                token_hash=_refresh_token_digest(raw_token),
+                family=uuid.uuid4(),
+                signed_in_at=now,
+                expires_at=expires_at,
+            )
+            for raw_token in raw_tokens
+        ),
+        batch_size=2000,
+    )
+    return raw_tokens

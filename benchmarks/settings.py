@@ -1,0 +1,40 @@
+"""Settings of the benchmark server: the project's, plus the two reference endpoints.
+
+One gunicorn process serves /graphql/, the DRF reference and the raw floor view
+over the same models and database. Production-like: DEBUG off (the harness
+generates a strong DJANGO_SECRET_KEY), persistent database connections.
+"""
+
+from benchmarks.conf import simple_jwt_settings
+from config.settings.base import *  # noqa: F403
+from config.settings.base import (
+    DATABASES,
+    INSTALLED_APPS,
+    JWT_ALGORITHM,
+    JWT_AUDIENCE,
+    JWT_ISSUER,
+    JWT_SIGNING_KEY,
+)
+
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework"]
+ROOT_URLCONF = "benchmarks.urls"
+
+# --- Database ---------------------------------------------------------------
+# Persistent connections, as a production server runs
+# (https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections).
+DATABASES["default"]["CONN_MAX_AGE"] = None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two workers write (tokenAuth, refreshToken, createOrganization): wait for
+    # the lock instead of failing, and take it when a transaction begins.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+
+# --- The references -----------------------------------------------------------
+# The DRF views name their authentication, permission, renderer and pagination
+# classes themselves (benchmarks/references.py), so they behave the same under
+# the test settings; simplejwt reads its configuration only from here.
+# https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
+SIMPLE_JWT = simple_jwt_settings(
+    signing_key=JWT_SIGNING_KEY, algorithm=JWT_ALGORITHM, issuer=JWT_ISSUER, audience=JWT_AUDIENCE
+)

@@ -14,12 +14,21 @@ def user_sees_all_organizations(user) -> bool:
     return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
 
 
-def organization_visible(queryset: QuerySet[Organization], *, user) -> QuerySet[Organization]:
-    """Narrow `queryset` to what `user` may see, each row annotated with `my_role`."""
+def organization_visible(
+    queryset: QuerySet[Organization], *, user, with_my_role: bool = True
+) -> QuerySet[Organization]:
+    """Narrow `queryset` to what `user` may see, each row annotated with `my_role`.
+
+    `with_my_role=False` leaves the annotation (a subquery per row) out when the
+    caller will not read it.
+    """
     if not user.is_authenticated:
         return queryset.none()
-    my_role = Membership.objects.filter(organization=OuterRef("pk"), user=user).values("role")[:1]
-    queryset = queryset.annotate(my_role=Subquery(my_role))
+    if with_my_role:
+        my_role = Membership.objects.filter(organization=OuterRef("pk"), user=user).values("role")[
+            :1
+        ]
+        queryset = queryset.annotate(my_role=Subquery(my_role))
     if user_sees_all_organizations(user):
         return queryset
     return queryset.filter(memberships__user=user)

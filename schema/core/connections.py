@@ -10,6 +10,7 @@ import graphene
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from graphene.utils.str_converters import to_camel_case
+from graphene_django import DjangoConnectionField
 from graphene_django.filter import DjangoFilterConnectionField
 from graphql_relay import cursor_to_offset
 
@@ -139,6 +140,10 @@ class PagedFilterConnectionField(DjangoFilterConnectionField):
 
     @classmethod
     def resolve_queryset(cls, connection, iterable, info, args, filtering_args, filterset_class):
+        if all(args.get(name) is None for name in filtering_args):
+            # No filter asked for: building a FilterSet (it deep-copies every
+            # filter and a form) would change nothing; the type still scopes.
+            return DjangoConnectionField.resolve_queryset(connection, iterable, info, args)
         try:
             return super().resolve_queryset(
                 connection, iterable, info, args, filtering_args, filterset_class

@@ -22,6 +22,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
@@ -320,6 +321,12 @@ class GraphQLApiView(GraphiQLOfflineView):
                     )
                     error.extensions = {"code": code.value}
         return result, started
+
+    def json_encode(self, request, d, pretty=False):
+        if pretty or self.pretty or request.GET.get("pretty"):
+            return super().json_encode(request, d, pretty=True)
+        # orjson: several times faster than json.dumps on a page of results.
+        return orjson.dumps(d)
 
     def json_response(self, request, body, status: int, media_type: str) -> HttpResponse:
         return HttpResponse(

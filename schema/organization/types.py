@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 from graphene_django import DjangoObjectType
 
 from organization.models import Membership, Organization
-from organization.selectors import membership_list, organization_visible
+from organization.selectors import membership_list, membership_role, organization_visible
 from schema.accounts.types import UserType
 from schema.core.connections import CountableConnection, PagedConnectionField
 from schema.core.selection import is_selected
@@ -78,7 +78,9 @@ class OrganizationType(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
-        queryset = organization_visible(queryset, user=info.context.user)
+        queryset = organization_visible(
+            queryset, user=info.context.user, with_my_role=is_selected(info, "myRole")
+        )
         if is_selected(info, "createdBy"):
             queryset = queryset.select_related("created_by")
         if is_selected(info, "members"):
@@ -90,7 +92,9 @@ class OrganizationType(DjangoObjectType):
 
     @staticmethod
     def resolve_my_role(organization, info):
-        return organization.my_role
+        if hasattr(organization, "my_role"):
+            return organization.my_role
+        return membership_role(user=info.context.user, organization=organization)
 
     @staticmethod
     def resolve_members(organization, info, **kwargs):

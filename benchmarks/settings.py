@@ -18,6 +18,8 @@ from config.settings.base import (
 
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# Plain HTTP on loopback, as behind a TLS-terminating proxy.
+SECURE_SSL_REDIRECT = False
 INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework"]
 ROOT_URLCONF = "benchmarks.urls"
 

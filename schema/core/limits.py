@@ -131,40 +131,36 @@ class MaxAliasesRule(_OperationLimitRule):
         return count
 
 
-def _root_field_names(rule: _OperationLimitRule, selection_set: SelectionSetNode) -> list[str]:
-    """The names of the fields an operation selects at its root, through fragments."""
-    names: list[str] = []
-    visiting: set[str] = set()
-
-    def collect(selections: SelectionSetNode) -> None:
-        for selection in selections.selections:
-            if isinstance(selection, FieldNode):
-                names.append(selection.name.value)
-            elif isinstance(selection, InlineFragmentNode):
-                collect(selection.selection_set)
-            else:
-                fragment = rule.context.get_fragment(selection.name.value)
-                if fragment is not None and selection.name.value not in visiting:
-                    visiting.add(selection.name.value)
-                    collect(fragment.selection_set)
-                    visiting.discard(selection.name.value)
-
-    collect(selection_set)
-    return names
-
-
 class MaxRootFieldsRule(_OperationLimitRule):
-    """Refuses an operation that selects more than GRAPHQL_MAX_ROOT_FIELDS root fields."""
+    """Refuses an operation that selects more than GRAPHQL_MAX_ROOT_FIELDS root fields.
+
+    Each fragment is counted once and its count reused, so a fragment spread
+    many times (or a chain of them) costs linear, not exponential, time.
+    """
 
     code = ErrorCode.TOO_MANY_ROOT_FIELDS
     setting = "GRAPHQL_MAX_ROOT_FIELDS"
     what = "root fields"
 
     def measure(self, operation: OperationDefinitionNode) -> int:
-        return len(_root_field_names(self, operation.selection_set))
+        return self._root_fields(operation.selection_set)
+
+    def counts(self, field: FieldNode) -> bool:
+        return True
+
+    def _root_fields(self, selection_set: SelectionSetNode) -> int:
+        count = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                count += self.counts(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                count += self._root_fields(selection.selection_set)
+            else:
+                count += self._fragment(selection, self._root_fields)
+        return count
 
 
-class MaxMutationsRule(_OperationLimitRule):
+class MaxMutationsRule(MaxRootFieldsRule):
     """Refuses a mutation operation that runs more than GRAPHQL_MAX_MUTATIONS mutations.
 
     Aliases make one request run a mutation many times (twenty `tokenAuth` calls
@@ -178,8 +174,10 @@ class MaxMutationsRule(_OperationLimitRule):
     def measure(self, operation: OperationDefinitionNode) -> int:
         if operation.operation != OperationType.MUTATION:
             return 0
-        names = _root_field_names(self, operation.selection_set)
-        return sum(not name.startswith("__") for name in names)
+        return self._root_fields(operation.selection_set)
+
+    def counts(self, field: FieldNode) -> bool:
+        return not field.name.value.startswith("__")
 
 
 LIMIT_RULES = (MaxDepthRule, MaxAliasesRule, MaxRootFieldsRule, MaxMutationsRule)

@@ -303,3 +303,19 @@ def test_fragment_cycle_does_not_hang_the_limits(api, db):
     # then: the standard rule reports the cycle
     assert error_codes(result) == ["GRAPHQL_VALIDATION_FAILED"]
     assert "Cannot spread fragment" in result["errors"][0]["message"]
+
+
+def test_a_chain_of_doubly_spread_fragments_is_counted_in_linear_time(api, db):
+    # given: 2^40 root fields through 40 fragments, each spreading the next twice
+    links = 40
+    fragments = "".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }} " for i in range(links)
+    )
+    query = "query { ...F0 } " + fragments + f"fragment F{links} on Query {{ __typename }}"
+
+    # when: a naive count would take longer than the universe has left
+    result = api.execute(query)
+
+    # then
+    assert error_codes(result) == ["TOO_MANY_ROOT_FIELDS"]
+    assert str(2**links) in result["errors"][0]["message"]

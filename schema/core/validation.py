@@ -4,6 +4,7 @@ graphql-core's `validate(rules=...)` replaces its standard rules rather than
 adding to them, so the second pass always starts from `specified_rules`.
 """
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -40,27 +41,40 @@ class IntrospectionDisabledRule(NoSchemaIntrospectionCustomRule):
         )
 
 
-NUL_MESSAGE = "Strings must not contain NUL (\\u0000) characters."
+NUL_MESSAGE = (
+    "Strings must not contain NUL (\\u0000) characters or unpaired surrogates (\\ud800-\\udfff)."
+)
+# NUL: PostgreSQL cannot store it. A lone surrogate is no character at all: it
+# cannot be encoded as UTF-8, so neither stored nor sent back.
+UNSTORABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 
 
 class NoNulCharacterRule(ValidationRule):
-    """Refuse NUL in string literals: PostgreSQL cannot store it, and no name needs it."""
+    """Refuse NUL and unpaired surrogates in string literals; no real name needs them."""
 
     def enter_string_value(self, node: StringValueNode, *_args) -> None:
-        if "\x00" in node.value:
+        if UNSTORABLE_CHARACTERS.search(node.value):
             self.report_error(
                 GraphQLError(NUL_MESSAGE, node, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
             )
 
 
 def contains_nul(value: Any) -> bool:
-    """Whether a variables value holds a NUL character anywhere, keys included."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(contains_nul(item) for item in value)
+    """Whether a variables value holds an unstorable character anywhere, keys included.
+
+    Iterative, so a deeply nested value cannot exhaust the stack.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if UNSTORABLE_CHARACTERS.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 

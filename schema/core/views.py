@@ -99,7 +99,7 @@ def _json_parameter(value: Any, name: str) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return json.loads(value)
+        return orjson.loads(value)
     except ValueError:
         raise RequestError(f"The {name} parameter is not valid JSON.") from None
 
@@ -206,7 +206,9 @@ class GraphQLApiView(GraphiQLOfflineView):
                 status=415,
             )
         try:
-            data = json.loads(request.body.decode("utf-8"))
+            # orjson refuses nesting past 1024 levels and unpaired surrogates
+            # (ValueError, a 400) where json.loads would recurse or let them in.
+            data = orjson.loads(request.body)
         except RequestDataTooBig:
             raise RequestError("The request body is too large.", status=413) from None
         except ValueError:
@@ -326,7 +328,12 @@ class GraphQLApiView(GraphiQLOfflineView):
         if pretty or self.pretty or request.GET.get("pretty"):
             return super().json_encode(request, d, pretty=True)
         # orjson: several times faster than json.dumps on a page of results.
-        return orjson.dumps(d)
+        try:
+            return orjson.dumps(d)
+        except TypeError:
+            # Text orjson cannot encode (an unpaired surrogate echoed in a message):
+            # json.dumps escapes it.
+            return json.dumps(d, separators=(",", ":"))
 
     def json_response(self, request, body, status: int, media_type: str) -> HttpResponse:
         return HttpResponse(

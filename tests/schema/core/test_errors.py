@@ -109,3 +109,43 @@ def test_unused_variable_is_a_validation_error_not_bad_input(api, db):
 
     # then
     assert error_codes(result) == ["GRAPHQL_VALIDATION_FAILED"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 2000 + "]" * 2000,
+        '{"query": "{ __typename }", "variables": ' + '{"a": ' * 1500 + "1" + "}" * 1501,
+        '{"query": "query($id: ID!) { node(id: $id) { id } }", "variables": {"id": "\\ud800"}}',
+    ],
+)
+def test_hostile_json_bodies_are_bad_requests(client, db, body):
+    # when
+    response = client.post("/graphql/", body, content_type="application/json")
+
+    # then
+    assert response.status_code == 400
+    assert error_codes(response.json()) == ["BAD_REQUEST"]
+
+
+def test_deep_but_parseable_variables_are_checked_without_recursion(api, db):
+    # given: 900 levels, which JSON parses and a recursive walk would not survive
+    deep: dict = {"leaf": "x"}
+    for _ in range(900):
+        deep = {"a": deep}
+
+    # when
+    result = api.execute(
+        "query($v: Boolean!) { __typename @include(if: $v) }", {"v": True, "w": deep}
+    )
+
+    # then
+    assert result == {"data": {"__typename": "Query"}}
+
+
+def test_unpaired_surrogate_in_a_literal_is_refused_by_the_parser(api, db):
+    # when
+    result = api.execute('mutation { tokenAuth(username: "\\ud800", password: "x") { token } }')
+
+    # then
+    assert error_codes(result) == ["GRAPHQL_PARSE_FAILED"]

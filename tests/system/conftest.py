@@ -140,9 +140,10 @@ def scratch_stack(production_password_hash) -> Iterator[ScratchStack]:
     can_run, reason = postgres_can_run()
     require_tool(can_run, reason)
     require_tool(shutil.which("redis-server") is not None, "redis-server is not installed")
-    postgres = ScratchPostgres()
-    redis = ScratchRedis()
+    postgres = redis = None
     try:
+        postgres = ScratchPostgres()
+        redis = ScratchRedis()
         postgres.start()
         postgres.execute("postgres", f"CREATE DATABASE {SCRATCH_DATABASE}")
         redis.start()
@@ -165,5 +166,6 @@ def scratch_stack(production_password_hash) -> Iterator[ScratchStack]:
         )
         yield stack
     finally:
-        redis.destroy()
-        postgres.destroy()
+        for service in (redis, postgres):
+            if service is not None:
+                service.destroy()

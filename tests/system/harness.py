@@ -306,7 +306,7 @@ class ScratchPostgres:
         if self.run_as:
             for path in (self.root, self.data):
                 os.chown(path, self.run_as["user"], self.run_as["group"])
-        subprocess.run(  # noqa: S603 (PostgreSQL's own initdb)
+        initdb = subprocess.run(  # noqa: S603 (PostgreSQL's own initdb)
             [
                 str(self.binaries / "initdb"),
                 "--pgdata",
@@ -319,11 +319,15 @@ class ScratchPostgres:
                 "UTF8",
                 "--no-sync",
             ],
-            check=True,
+            check=False,
             capture_output=True,
+            text=True,
             timeout=120,
             **self.run_as,
         )
+        if initdb.returncode != 0:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise RuntimeError(f"initdb failed:\n{initdb.stdout}\n{initdb.stderr}")
 
     def url(self, database: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"

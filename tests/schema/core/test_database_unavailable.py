@@ -8,6 +8,7 @@ restarts a real PostgreSQL under load.
 
 import json
 import logging
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -141,3 +142,30 @@ def test_the_api_answers_again_once_the_database_is_back(client, api, user, data
     # then
     assert response.status_code == 200
     assert response.json() == {"data": {"me": {"username": "alice"}}}
+
+
+def test_a_statement_past_the_timeout_is_service_unavailable(client, api, user, monkeypatch):
+    # given: PostgreSQL cancels a statement after statement_timeout (here 100 ms)
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's; CI's PostgreSQL pass runs this")
+    api.authenticate(user)
+
+    def slow_user_lookup(*, user_id):
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 100")
+            try:
+                cursor.execute("SELECT pg_sleep(5)")
+            finally:
+                cursor.execute("RESET statement_timeout")
+
+    monkeypatch.setattr("accounts.authentication.user_get_active", slow_user_lookup)
+
+    # when
+    started = time.monotonic()
+    response = post(client, ME, token=api.token)
+    elapsed = time.monotonic() - started
+
+    # then: cancelled, not hung for the 5 s the statement wanted
+    assert response.status_code == 503
+    assert error_codes(response.json()) == ["SERVICE_UNAVAILABLE"]
+    assert elapsed < 2

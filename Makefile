@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Development server: debug on, SQLite unless DATABASE_URL says otherwise.
 RUN_ENV := DJANGO_DEBUG=true
 
-.PHONY: install serve run test lint format migrations-check schema ci clean bench-install bench bench-smoke bench-profile
+.PHONY: install serve run test test-system lint format migrations-check schema ci clean bench-install bench bench-smoke bench-profile
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -58,6 +58,13 @@ serve: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# tests/system (marker `system`, skipped by `make test`): two instances, load, a
+# PostgreSQL restart and a Redis stop under load, fuzzing; about 2 minutes. Needs
+# DATABASE_URL (PostgreSQL) and REDIS_URL; the fault tests start their own
+# PostgreSQL (initdb) and redis-server on ports 18800-18899 (SYSTEM_SERVER_PORTS).
+test-system: install
+	$(BIN)/python -m pytest -m system $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

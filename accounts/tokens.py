@@ -4,8 +4,15 @@ Verification is strict where django-graphql-jwt's defaults are lax: expiry is
 always checked; every claim we issue is required (and `iss`/`aud` when
 configured) with the type we issue it with; the algorithm is the configured one,
 whatever the token's header says. Settings are read at call time.
+
+Key rotation: each token names the key that signed it in its `kid` header, and
+is verified with that key only: the current one or one of
+JWT_PREVIOUS_VERIFYING_KEYS, never an unknown one. A token without `kid`
+(issued before kids existed) tries the current key, then the previous ones.
 """
 
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +56,44 @@ def _prepared_key(algorithm: str, key: str) -> Any:
     return get_default_algorithms()[algorithm].prepare_key(key)
 
 
+@lru_cache(maxsize=8)
+def key_id(verifying_key: str) -> str:
+    """The `kid` of a key: a short name that says which key signed, and nothing about it.
+
+    For an HS256 secret it is an HMAC keyed by the secret itself (no more use to
+    an attacker than any token's signature); for a public key, a digest of it.
+    """
+    if verifying_key.startswith("-----BEGIN"):
+        digest = hashlib.sha256(verifying_key.strip().encode()).hexdigest()
+    else:
+        digest = hmac.new(verifying_key.encode(), b"jwt-key-id", hashlib.sha256).hexdigest()
+    return digest[:16]
+
+
+def _verifying_keys() -> dict[str, str]:
+    # The current key first: a token without `kid` tries the keys in this order.
+    keys = {key_id(settings.JWT_VERIFYING_KEY): settings.JWT_VERIFYING_KEY}
+    for key in settings.JWT_PREVIOUS_VERIFYING_KEYS:
+        keys.setdefault(key_id(key), key)
+    return keys
+
+
+def _candidate_keys(token: str) -> list[str]:
+    """The keys that may have signed `token`: the one its `kid` names, else all of them."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as error:
+        raise TokenInvalidError() from error
+    keys = _verifying_keys()
+    if "kid" not in header:
+        return list(keys.values())
+    kid = header["kid"]
+    if not isinstance(kid, str) or kid not in keys:
+        # Signed with a key removed from (or never in) the settings.
+        raise TokenInvalidError()
+    return [keys[kid]]
+
+
 def access_token_issue(*, user, orig_iat: int | None = None) -> AccessToken:
     """Sign a new access token for `user`; `orig_iat` carries the sign-in time."""
     # Whole seconds, so `expires_at` is exactly the `exp` claim.
@@ -71,7 +116,9 @@ def access_token_issue(*, user, orig_iat: int | None = None) -> AccessToken:
         payload["aud"] = settings.JWT_AUDIENCE
     algorithm = settings.JWT_ALGORITHM
     key = _prepared_key(algorithm, settings.JWT_SIGNING_KEY)
-    token = jwt.encode(payload, key, algorithm=algorithm)
+    token = jwt.encode(
+        payload, key, algorithm=algorithm, headers={"kid": key_id(settings.JWT_VERIFYING_KEY)}
+    )
     return AccessToken(token=token, payload=payload, expires_at=expires_at)
 
 
@@ -83,27 +130,36 @@ def access_token_decode(token: str) -> dict[str, Any]:
     if settings.JWT_AUDIENCE:
         required.append("aud")
     algorithm = settings.JWT_ALGORITHM
-    try:
-        payload = jwt.decode(
-            token,
-            _prepared_key(algorithm, settings.JWT_VERIFYING_KEY),
-            # A fixed list: the token's own `alg` header (`none`, HS256 signed with
-            # the RS256 public key, ...) is never trusted.
-            algorithms=[algorithm],
-            issuer=settings.JWT_ISSUER,
-            audience=settings.JWT_AUDIENCE,
-            options={
-                "require": required,
-                "verify_signature": True,
-                "verify_exp": True,
-                "verify_iat": True,
-                "verify_nbf": True,
-            },
-        )
-    except jwt.ExpiredSignatureError as error:
-        raise TokenExpiredError() from error
-    except jwt.PyJWTError as error:
-        raise TokenInvalidError() from error
+    candidates = _candidate_keys(token)
+    for position, key in enumerate(candidates, start=1):
+        try:
+            payload = jwt.decode(
+                token,
+                _prepared_key(algorithm, key),
+                # A fixed list: the token's own `alg` header (`none`, HS256 signed
+                # with the RS256 public key, ...) is never trusted. Previous keys
+                # are of the same algorithm.
+                algorithms=[algorithm],
+                issuer=settings.JWT_ISSUER,
+                audience=settings.JWT_AUDIENCE,
+                options={
+                    "require": required,
+                    "verify_signature": True,
+                    "verify_exp": True,
+                    "verify_iat": True,
+                    "verify_nbf": True,
+                },
+            )
+        except jwt.InvalidSignatureError as error:
+            # The signature is checked before any claim: the next key may be the one.
+            if position == len(candidates):
+                raise TokenInvalidError() from error
+        except jwt.ExpiredSignatureError as error:
+            raise TokenExpiredError() from error
+        except jwt.PyJWTError as error:
+            raise TokenInvalidError() from error
+        else:
+            break
     for claim, claim_type in CLAIM_TYPES.items():
         # bool is an int subclass; it is never a valid claim value here.
         value = payload[claim]

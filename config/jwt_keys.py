@@ -2,10 +2,14 @@
 
 HS256 (the default) signs with a shared secret; RS256 and ES256 sign with a
 private key and verify with its public key, both PEM text from the environment.
-Every check raises ImproperlyConfigured, so a bad key stops the process at start.
+Previous keys (JWT_PREVIOUS_SIGNING_KEYS for HS256, JWT_PREVIOUS_PUBLIC_KEYS for
+RS256/ES256) still verify but never sign, so a key can be rotated without
+signing anyone out. Every check raises ImproperlyConfigured, so a bad key stops
+the process at start.
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -27,6 +31,8 @@ class JwtKeys:
     signing_key: str
     # The HS256 secret, or the public key's PEM text.
     verifying_key: str
+    # Retired (or, mid-rotation, upcoming) keys that verify only, same algorithm.
+    previous_verifying_keys: tuple[str, ...] = field(default=())
 
 
 def _is_weak_secret(secret: str) -> bool:
@@ -49,6 +55,53 @@ def _hmac_keys(*, secret: str, production: bool) -> JwtKeys:
             "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
     return JwtKeys(algorithm=HMAC_ALGORITHM, signing_key=secret, verifying_key=secret)
+
+
+def _previous_secrets(*, secrets: list[str], production: bool) -> tuple[str, ...]:
+    for secret in secrets:
+        if len(secret.encode()) < HMAC_MIN_KEY_BYTES or (production and _is_weak_secret(secret)):
+            raise ImproperlyConfigured(
+                "Each of JWT_PREVIOUS_SIGNING_KEYS must be a strong secret of at least "
+                f"{HMAC_MIN_KEY_BYTES} bytes, like JWT_SIGNING_KEY."
+            )
+    return tuple(dict.fromkeys(secrets))
+
+
+PUBLIC_KEY_PEM = re.compile(r"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
+
+
+def _previous_public_keys(*, algorithm: str, pems: str) -> tuple[str, ...]:
+    blocks = PUBLIC_KEY_PEM.findall(pems)
+    if PUBLIC_KEY_PEM.sub("", pems).strip(" \t\r\n,"):
+        raise ImproperlyConfigured(
+            "JWT_PREVIOUS_PUBLIC_KEYS must be PEM public keys (-----BEGIN PUBLIC KEY-----), "
+            "one after another, and nothing else."
+        )
+    keys = []
+    for block in blocks:
+        try:
+            public_key = serialization.load_pem_public_key(block.encode())
+        except (ValueError, TypeError) as error:
+            raise ImproperlyConfigured(
+                f"JWT_PREVIOUS_PUBLIC_KEYS holds a key that does not load: {error}"
+            ) from None
+        _check_public_key(algorithm, public_key, variable="JWT_PREVIOUS_PUBLIC_KEYS")
+        keys.append(_public_pem(public_key))
+    return tuple(dict.fromkeys(keys))
+
+
+def _check_public_key(algorithm: str, public_key, *, variable: str) -> None:
+    if algorithm == "RS256":
+        if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size < RSA_MIN_KEY_BITS:
+            raise ImproperlyConfigured(
+                f"{variable} must hold RSA public keys of at least {RSA_MIN_KEY_BITS} bits for "
+                "RS256."
+            )
+    elif not (
+        isinstance(public_key, ec.EllipticCurvePublicKey)
+        and isinstance(public_key.curve, ec.SECP256R1)
+    ):
+        raise ImproperlyConfigured(f"{variable} must hold EC P-256 public keys for ES256.")
 
 
 def _check_private_key(algorithm: str, private_key) -> None:
@@ -107,13 +160,58 @@ def jwt_keys_configure(
     private_pem: str,
     public_pem: str,
     production: bool,
+    previous_secrets: list[str] | None = None,
+    previous_public_pems: str = "",
 ) -> JwtKeys:
-    """Check the configured algorithm and keys and return the pair to use.
+    """Check the configured algorithm and keys and return the keys to use.
 
     `secret` is the HS256 key (JWT_SIGNING_KEY, else DJANGO_SECRET_KEY);
     `private_pem` and `public_pem` are JWT_PRIVATE_KEY and JWT_PUBLIC_KEY; the
     public key may be left out, as it is derived from the private key.
+    `previous_secrets` (JWT_PREVIOUS_SIGNING_KEYS) and `previous_public_pems`
+    (JWT_PREVIOUS_PUBLIC_KEYS) are keys of the same algorithm that verify only.
     """
+    keys = _current_keys(
+        algorithm=algorithm,
+        secret=secret,
+        secret_is_explicit=secret_is_explicit,
+        private_pem=private_pem,
+        public_pem=public_pem,
+        production=production,
+    )
+    previous_secrets = [item for item in previous_secrets or [] if item]
+    if keys.algorithm == HMAC_ALGORITHM:
+        if previous_public_pems.strip():
+            raise ImproperlyConfigured(
+                "JWT_PREVIOUS_PUBLIC_KEYS is set but JWT_ALGORITHM is HS256: previous HS256 "
+                "keys go in JWT_PREVIOUS_SIGNING_KEYS."
+            )
+        previous = _previous_secrets(secrets=previous_secrets, production=production)
+    else:
+        if previous_secrets:
+            raise ImproperlyConfigured(
+                f"JWT_PREVIOUS_SIGNING_KEYS holds HS256 secrets; previous {keys.algorithm} keys "
+                "go in JWT_PREVIOUS_PUBLIC_KEYS."
+            )
+        previous = _previous_public_keys(algorithm=keys.algorithm, pems=previous_public_pems)
+    return JwtKeys(
+        algorithm=keys.algorithm,
+        signing_key=keys.signing_key,
+        verifying_key=keys.verifying_key,
+        # The current key is never "previous": listing it there changes nothing.
+        previous_verifying_keys=tuple(key for key in previous if key != keys.verifying_key),
+    )
+
+
+def _current_keys(
+    *,
+    algorithm: str,
+    secret: str,
+    secret_is_explicit: bool,
+    private_pem: str,
+    public_pem: str,
+    production: bool,
+) -> JwtKeys:
     if algorithm not in SUPPORTED_ALGORITHMS:
         raise ImproperlyConfigured(
             f"JWT_ALGORITHM must be one of {', '.join(SUPPORTED_ALGORITHMS)}; got {algorithm!r}."

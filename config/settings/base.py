@@ -196,7 +196,10 @@ if TRUSTED_PROXY_COUNT < 0:
 # HS256 signs with JWT_SIGNING_KEY (default: DJANGO_SECRET_KEY); RS256 and ES256
 # sign with JWT_PRIVATE_KEY and verify with JWT_PUBLIC_KEY (PEM text; "\n" escapes
 # are accepted for one-line environments). config/jwt_keys.py refuses weak,
-# missing or mismatched keys here, at start.
+# missing or mismatched keys here, at start. Key rotation: the keys being retired
+# stay in JWT_PREVIOUS_SIGNING_KEYS (HS256, comma-separated) or
+# JWT_PREVIOUS_PUBLIC_KEYS (PEM, one after another): they verify, never sign.
+# Every token names its key in a `kid` header (accounts/tokens.py).
 _jwt_keys = jwt_keys_configure(
     algorithm=env("JWT_ALGORITHM", default="HS256"),
     secret=env("JWT_SIGNING_KEY", default=SECRET_KEY),
@@ -204,10 +207,13 @@ _jwt_keys = jwt_keys_configure(
     private_pem=env.str("JWT_PRIVATE_KEY", default="", multiline=True),
     public_pem=env.str("JWT_PUBLIC_KEY", default="", multiline=True),
     production=not DEBUG,
+    previous_secrets=env.list("JWT_PREVIOUS_SIGNING_KEYS", default=[]),
+    previous_public_pems=env.str("JWT_PREVIOUS_PUBLIC_KEYS", default="", multiline=True),
 )
 JWT_ALGORITHM = _jwt_keys.algorithm
 JWT_SIGNING_KEY = _jwt_keys.signing_key
 JWT_VERIFYING_KEY = _jwt_keys.verifying_key
+JWT_PREVIOUS_VERIFYING_KEYS = _jwt_keys.previous_verifying_keys
 JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_ACCESS_TOKEN_LIFETIME", default=300))
 JWT_REFRESH_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_REFRESH_TOKEN_LIFETIME", default=86400))
 JWT_ISSUER = env("JWT_ISSUER", default="") or None

@@ -33,6 +33,8 @@ Clients switch on the code, never on the message. The codes:
   on the list (GRAPHQL_PERSISTED_QUERIES_ONLY).
 - BAD_REQUEST: the HTTP request itself is malformed (bad JSON, no query, wrong
   method or media type, ...).
+- SERVICE_UNAVAILABLE: the database could not be reached or did not answer in
+  time (connect or statement timeout); nothing was written; retry shortly.
 - INTERNAL_SERVER_ERROR: an unexpected failure; logged with its traceback.
 """
 
@@ -41,6 +43,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError
 from graphql import GraphQLError, GraphQLSyntaxError
 
 from accounts.exceptions import (
@@ -78,7 +81,27 @@ class ErrorCode(StrEnum):
     PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
     PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
     BAD_REQUEST = "BAD_REQUEST"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+# The database is down, restarting, unreachable or too slow (connect_timeout,
+# statement_timeout): psycopg's errors as Django wraps them. Not a bug, and
+# retrying later works, so neither a traceback nor INTERNAL_SERVER_ERROR.
+DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+DATABASE_UNAVAILABLE_MESSAGE = "The service is temporarily unavailable; retry in a few seconds."
+# Seconds a client should wait before retrying a 503 (the Retry-After header).
+DATABASE_UNAVAILABLE_RETRY_AFTER = 5
+
+
+def database_unavailable_logged(error: Exception, where: object) -> None:
+    """One warning line, without a traceback, for a request the database failed."""
+    logger.warning(
+        "Database unavailable (%s) at %s: %s",
+        type(error).__name__,
+        where,
+        str(error).strip().splitlines()[0] if str(error).strip() else "-",
+    )
 
 
 class ApiError(GraphQLError):
@@ -112,12 +135,26 @@ class RequestError(Exception):
         status: int = 400,
         code: ErrorCode = ErrorCode.BAD_REQUEST,
         allow: str | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         # The Allow header of a 405 answer.
         self.allow = allow
+        # The Retry-After header of a 503 answer.
+        self.retry_after = retry_after
+
+    @classmethod
+    def database_unavailable(cls, error: Exception, where: object) -> "RequestError":
+        """The 503 answer to a request refused because the database failed (logged here)."""
+        database_unavailable_logged(error, where)
+        return cls(
+            DATABASE_UNAVAILABLE_MESSAGE,
+            status=503,
+            code=ErrorCode.SERVICE_UNAVAILABLE,
+            retry_after=DATABASE_UNAVAILABLE_RETRY_AFTER,
+        )
 
     @property
     def formatted(self) -> dict:
@@ -158,6 +195,11 @@ def error_formatted(error: Exception) -> dict:
             (code for kind, code in EXPECTED_ERRORS if isinstance(original, kind)),
             ErrorCode.INTERNAL_SERVER_ERROR,
         )
+        if isinstance(original, DATABASE_UNAVAILABLE_ERRORS):
+            # Its text names the database server: logged, never shown.
+            code = ErrorCode.SERVICE_UNAVAILABLE
+            database_unavailable_logged(original, error.path)
+            formatted["message"] = DATABASE_UNAVAILABLE_MESSAGE
         if isinstance(original, ValidationError):
             formatted["message"] = _validation_message(original)
         if isinstance(original, RateLimitedError):

@@ -13,6 +13,10 @@ view only partly does:
   with 200 under `application/json` and with 400 under
   `application/graphql-response+json`, without `data`; a document that ran is
   200 with `data`, errors or not.
+- The database unavailable (down, restarting, too slow) is SERVICE_UNAVAILABLE:
+  503 with Retry-After when the Bearer token's user cannot be loaded (the
+  request is refused before it runs); a field error like any other (200, with
+  `data`, as the spec requires) when it fails during execution.
 
 CI runs graphql-http's audit suite against a live server (tests/live).
 """
@@ -24,6 +28,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from graphene_django.utils.utils import set_rollback
@@ -37,7 +42,12 @@ from graphql import (
 
 from accounts.authentication import request_authenticate
 from schema.core.documents import document_prepare
-from schema.core.errors import ErrorCode, RequestError, error_formatted
+from schema.core.errors import (
+    DATABASE_UNAVAILABLE_ERRORS,
+    ErrorCode,
+    RequestError,
+    error_formatted,
+)
 from schema.core.execution import FastLeafExecutionContext
 from schema.core.persisted import requested_document
 from schema.core.validation import variables_error
@@ -147,7 +157,14 @@ class GraphQLApiView(GraphiQLOfflineView):
     def dispatch(self, request, *args, **kwargs):
         # Replaces whatever the session middleware put there: on /graphql/ only
         # the Bearer header counts, and it is checked once, before execution.
-        authentication = request_authenticate(request)
+        try:
+            authentication = request_authenticate(request)
+        except DATABASE_UNAVAILABLE_ERRORS as error:
+            # The token's user cannot be loaded: refuse the request before it runs.
+            request.user = AnonymousUser()
+            return self.error_response(
+                request, RequestError.database_unavailable(error, "authentication")
+            )
         request.user = authentication.user
         request.authentication_failure = authentication.failure
         try:
@@ -163,6 +180,8 @@ class GraphQLApiView(GraphiQLOfflineView):
             return self.get_response(request, self.parse_body(request), media_type)
         except RequestError as error:
             return self.error_response(request, error)
+        except DATABASE_UNAVAILABLE_ERRORS as error:
+            return self.error_response(request, RequestError.database_unavailable(error, "view"))
         except Exception:
             logger.exception("Unhandled error in the GraphQL view")
             error = RequestError(
@@ -352,6 +371,8 @@ class GraphQLApiView(GraphiQLOfflineView):
         response = self.json_response(request, {"errors": [formatted]}, error.status, media_type)
         if error.allow:
             response["Allow"] = error.allow
+        if error.retry_after is not None:
+            response["Retry-After"] = str(error.retry_after)
         return response
 
     @staticmethod

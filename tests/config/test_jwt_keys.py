@@ -143,3 +143,70 @@ def test_garbage_public_key_is_refused(rsa_key_pair):
 def test_explicit_hs256_secret_with_asymmetric_algorithm_is_refused(rsa_key_pair):
     with pytest.raises(ImproperlyConfigured, match="JWT_SIGNING_KEY is the HS256 secret"):
         configure(algorithm="RS256", secret_is_explicit=True, private_pem=rsa_key_pair.private_pem)
+
+
+PREVIOUS_SECRET = "Pr3v-iOus_kEy-" + "r8Tq" * 6
+
+
+def test_hs256_previous_secrets_verify_only():
+    # when
+    keys = configure(previous_secrets=[PREVIOUS_SECRET, "", STRONG_SECRET])
+
+    # then: the empty entry and the current key are dropped
+    assert keys.signing_key == keys.verifying_key == STRONG_SECRET
+    assert keys.previous_verifying_keys == (PREVIOUS_SECRET,)
+
+
+@pytest.mark.parametrize("previous", ["short-but-not-32-bytes", "a" * 40])
+def test_a_short_or_weak_previous_secret_is_refused(previous):
+    with pytest.raises(ImproperlyConfigured, match="JWT_PREVIOUS_SIGNING_KEYS"):
+        configure(previous_secrets=[previous])
+
+
+def test_previous_public_keys_with_hs256_are_refused(rsa_key_pair):
+    with pytest.raises(ImproperlyConfigured, match="JWT_PREVIOUS_PUBLIC_KEYS is set but"):
+        configure(previous_public_pems=rsa_key_pair.public_pem)
+
+
+def test_previous_secrets_with_rs256_are_refused(rsa_key_pair):
+    with pytest.raises(ImproperlyConfigured, match="go in JWT_PREVIOUS_PUBLIC_KEYS"):
+        configure(
+            algorithm="RS256",
+            private_pem=rsa_key_pair.private_pem,
+            previous_secrets=[PREVIOUS_SECRET],
+        )
+
+
+def test_several_previous_public_keys_one_after_another(rsa_key_pair):
+    # given
+    first = key_pair_pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    second = key_pair_pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+    # when
+    keys = configure(
+        algorithm="RS256",
+        private_pem=rsa_key_pair.private_pem,
+        previous_public_pems=f"{first.public_pem}\n{second.public_pem},{rsa_key_pair.public_pem}",
+    )
+
+    # then: in order, the current key left out
+    assert keys.previous_verifying_keys == (first.public_pem, second.public_pem)
+
+
+@pytest.mark.parametrize(
+    "pems", ["not a key", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"]
+)
+def test_garbage_previous_public_keys_are_refused(rsa_key_pair, pems):
+    with pytest.raises(ImproperlyConfigured, match="JWT_PREVIOUS_PUBLIC_KEYS"):
+        configure(
+            algorithm="RS256", private_pem=rsa_key_pair.private_pem, previous_public_pems=pems
+        )
+
+
+def test_a_previous_public_key_of_another_kind_is_refused(rsa_key_pair, ec_key_pair):
+    with pytest.raises(ImproperlyConfigured, match="RSA public keys of at least 2048 bits"):
+        configure(
+            algorithm="RS256",
+            private_pem=rsa_key_pair.private_pem,
+            previous_public_pems=ec_key_pair.public_pem,
+        )

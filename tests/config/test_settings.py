@@ -244,3 +244,20 @@ def test_check_deploy_flags_https_switched_off():
     assert result.returncode != 0
     assert "security.W008" in result.stderr
     assert "security.W004" in result.stderr
+
+
+def test_previous_signing_keys_come_from_the_environment():
+    # given
+    old_keys = ["0ld-K3y-" + "w9Rz" * 8, "0ld3r-K3y-" + "p2Lx" * 8]
+
+    # when
+    result = _import_settings_and_print(
+        "s.JWT_PREVIOUS_VERIFYING_KEYS == tuple(" + repr(old_keys) + ")",
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=STRONG_SECRET,
+        JWT_PREVIOUS_SIGNING_KEYS=",".join(old_keys),
+    )
+
+    # then
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"

@@ -22,21 +22,13 @@ from pathlib import Path
 import pytest
 
 from config.settings.base import BASE_DIR
+from tests.tools import require_tool
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password"
 STRONG_SECRET = "live-server-secret-" + "Zq8x2" * 10
 # Variables of the developer's shell that must not leak into a live server.
 PROJECT_VARIABLE_PREFIXES = ("DJANGO_", "DATABASE_URL", "REDIS_URL", "JWT_", "GRAPH", "CORS_")
-
-
-def require_tool(available: bool, reason: str) -> None:
-    """Skip when a tool is missing, unless CI said it must be there (REQUIRE_LIVE_TOOLS)."""
-    if available:
-        return
-    if os.environ.get("REQUIRE_LIVE_TOOLS"):
-        pytest.fail(f"{reason}, and REQUIRE_LIVE_TOOLS is set")
-    pytest.skip(reason)
 
 
 def free_port() -> int:

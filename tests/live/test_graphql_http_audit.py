@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from config.settings.base import BASE_DIR
-from tests.live.conftest import require_tool
+from tests.tools import require_tool
 
 pytestmark = pytest.mark.live
 

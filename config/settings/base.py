@@ -159,8 +159,22 @@ CACHES = {
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
 }
+# Apollo persisted queries live in their own cache, so registrations can never
+# crowd out the throttle counters: point it at a Redis database (or instance)
+# with a memory cap and `maxmemory-policy allkeys-lru`. By default it shares REDIS_URL.
+PERSISTED_QUERY_CACHE_URL = env("PERSISTED_QUERY_CACHE_URL", default=REDIS_URL)
+CACHES["persisted_queries"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": PERSISTED_QUERY_CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+    if PERSISTED_QUERY_CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "apq"}
+)
+GRAPHQL_PERSISTED_QUERY_CACHE = "persisted_queries"
 
 # --- Authentication ---------------------------------------------------------
 

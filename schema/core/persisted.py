@@ -16,15 +16,16 @@ generated at the client's build; nothing can be registered then.
 import json
 import logging
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache as shared_cache
+from django.core.cache import caches
 from django.core.signals import setting_changed
 from graphql import GraphQLError
 
-from schema.core.documents import document_cache, query_digest
+from schema.core.documents import query_digest
 from schema.core.errors import ErrorCode
 
 logger = logging.getLogger("schema.persisted")
@@ -51,45 +52,59 @@ def allow_list() -> dict[str, str]:
 setting_changed.connect(lambda **kwargs: allow_list.cache_clear())
 
 
+def _store():
+    return caches[settings.GRAPHQL_PERSISTED_QUERY_CACHE]
+
+
 def _registered_text(digest: str) -> str | None:
-    cached = document_cache.get(digest)
-    if cached is not None:
-        return cached[0]
+    # Only documents registered through this protocol answer a hash: the general
+    # document cache would confirm a guess at what other clients sent.
     try:
-        return shared_cache.get(SHARED_CACHE_PREFIX + digest)
+        return _store().get(SHARED_CACHE_PREFIX + digest)
     except Exception:  # a cache outage only costs the client a resend
         logger.warning("persisted query lookup failed: the cache is unreachable", exc_info=True)
         return None
 
 
-def _register(digest: str, query: str) -> None:
+def persisted_query_register(digest: str, query: str) -> None:
+    """Remember a document that passed every check, for hash-only requests to come."""
     try:
-        shared_cache.set(
+        _store().set(
             SHARED_CACHE_PREFIX + digest, query, timeout=settings.GRAPHQL_PERSISTED_QUERY_TTL
         )
     except Exception:
         logger.warning("persisted query not shared: the cache is unreachable", exc_info=True)
 
 
-def requested_document(
-    query: str | None, extensions: dict | None
-) -> tuple[str | None, str | None, GraphQLError | None]:
-    """The document text to run and its hash, or the error that refuses the request."""
+@dataclass(frozen=True)
+class RequestedDocument:
+    """What a request asks to run: its text and hash, or the error that refuses it."""
+
+    query: str | None = None
+    digest: str | None = None
+    error: GraphQLError | None = None
+    # Register the text for hash-only requests once it has passed every check.
+    register: bool = False
+
+
+def _refused(message: str, code: ErrorCode) -> RequestedDocument:
+    return RequestedDocument(error=_error(message, code))
+
+
+NOT_ALLOWED = "Only allow-listed documents run here."
+
+
+def requested_document(query: str | None, extensions: dict | None) -> RequestedDocument:
+    """The document a request asks to run, by text or by Apollo's persisted-query hash."""
     persisted = (extensions or {}).get("persistedQuery")
     only_allowed = settings.GRAPHQL_PERSISTED_QUERIES_ONLY
     if persisted is None:
         if query is None:
-            return None, None, _error("Must provide query string.", ErrorCode.BAD_REQUEST)
+            return _refused("Must provide query string.", ErrorCode.BAD_REQUEST)
         digest = query_digest(query)
         if only_allowed and digest not in allow_list():
-            return (
-                None,
-                None,
-                _error(
-                    "Only allow-listed documents run here.", ErrorCode.PERSISTED_QUERY_NOT_ALLOWED
-                ),
-            )
-        return query, digest, None
+            return _refused(NOT_ALLOWED, ErrorCode.PERSISTED_QUERY_NOT_ALLOWED)
+        return RequestedDocument(query=query, digest=digest)
 
     digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
     if (
@@ -98,35 +113,22 @@ def requested_document(
         or not isinstance(digest, str)
         or not SHA256_HEX.fullmatch(digest)
     ):
-        return (
-            None,
-            None,
-            _error(
-                "persistedQuery must be {version: 1, sha256Hash: <64 hex digits>}.",
-                ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
-            ),
+        return _refused(
+            "persistedQuery must be {version: 1, sha256Hash: <64 hex digits>}.",
+            ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
         )
     if query is not None and query_digest(query) != digest:
-        return (
-            None,
-            None,
-            _error("provided sha does not match query", ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED),
+        return _refused(
+            "provided sha does not match query", ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED
         )
     if only_allowed:
         allowed = allow_list().get(digest)
         if allowed is None:
-            return (
-                None,
-                None,
-                _error(
-                    "Only allow-listed documents run here.", ErrorCode.PERSISTED_QUERY_NOT_ALLOWED
-                ),
-            )
-        return allowed, digest, None
+            return _refused(NOT_ALLOWED, ErrorCode.PERSISTED_QUERY_NOT_ALLOWED)
+        return RequestedDocument(query=allowed, digest=digest)
     if query is None:
         query = _registered_text(digest)
         if query is None:
-            return None, None, _error("PersistedQueryNotFound", ErrorCode.PERSISTED_QUERY_NOT_FOUND)
-        return query, digest, None
-    _register(digest, query)
-    return query, digest, None
+            return _refused("PersistedQueryNotFound", ErrorCode.PERSISTED_QUERY_NOT_FOUND)
+        return RequestedDocument(query=query, digest=digest)
+    return RequestedDocument(query=query, digest=digest, register=True)

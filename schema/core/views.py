@@ -49,7 +49,7 @@ from schema.core.errors import (
     error_formatted,
 )
 from schema.core.execution import FastLeafExecutionContext
-from schema.core.persisted import requested_document
+from schema.core.persisted import persisted_query_register, requested_document
 from schema.core.validation import variables_error
 
 logger = logging.getLogger("schema.errors")
@@ -280,11 +280,11 @@ class GraphQLApiView(GraphiQLOfflineView):
 
     def execute_graphql_request(self, request, params: GraphQLParams):
         """Run one request; also say whether it got as far as execution (so has `data`)."""
-        query, digest, refused = requested_document(params.query, params.extensions)
-        if refused is not None:
-            return ExecutionResult(errors=[refused]), False
+        requested = requested_document(params.query, params.extensions)
+        if requested.error is not None:
+            return ExecutionResult(errors=[requested.error]), False
         schema = self.schema.graphql_schema
-        document, errors = document_prepare(schema, query, digest)
+        document, errors = document_prepare(schema, requested.query, requested.digest)
         if document is None:
             return ExecutionResult(errors=errors), False
 
@@ -306,6 +306,9 @@ class GraphQLApiView(GraphiQLOfflineView):
 
         if errors:
             return ExecutionResult(errors=errors), False
+        if requested.register:
+            # Only now: a document too large or invalid is never stored.
+            persisted_query_register(requested.digest, requested.query)
         refused_variables = variables_error(params.variables)
         if refused_variables is not None:
             return ExecutionResult(errors=[refused_variables]), False

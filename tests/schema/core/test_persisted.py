@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from schema.core import persisted
 from schema.core.documents import document_cache, query_digest
@@ -15,7 +15,7 @@ ME = "query Me { me { username } }"
 @pytest.fixture(autouse=True)
 def empty_caches():
     document_cache.clear()
-    cache.clear()
+    caches["persisted_queries"].clear()
     yield
     document_cache.clear()
     persisted.allow_list.cache_clear()
@@ -150,3 +150,33 @@ def test_allow_list_file_with_a_wrong_hash_is_refused(settings, tmp_path):
     # when / then
     with pytest.raises(ValueError, match="does not match"):
         persisted.allow_list()
+
+
+@pytest.mark.parametrize(
+    "query", ["{ noSuchField }", "{ __typename " + " " * 20_000 + "}"], ids=["invalid", "too large"]
+)
+def test_a_refused_document_is_never_registered(api, db, query):
+    # given
+    digest = query_digest(query)
+
+    # when
+    registration = apq(api, query, digest)
+
+    # then
+    assert error_codes(registration)[0] in {"GRAPHQL_VALIDATION_FAILED", "DOCUMENT_TOO_LARGE"}
+    assert caches["persisted_queries"].get(persisted.SHARED_CACHE_PREFIX + digest) is None
+    assert error_codes(apq(api, digest=digest)) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+def test_a_hash_does_not_confirm_what_other_clients_sent_as_text(api, user):
+    # given: someone sent a document as plain text (it is in the document cache)
+    api.authenticate(user)
+    secret = 'query { organizations(search: "acme takeover") { totalCount } }'
+    api.execute(secret)
+    api.token = None
+
+    # when: a stranger guesses it and sends only the hash
+    guess = apq(api, digest=query_digest(secret))
+
+    # then: unknown, exactly as for a wrong guess
+    assert error_codes(guess) == ["PERSISTED_QUERY_NOT_FOUND"]

@@ -87,7 +87,10 @@ class FastLeafExecutionContext(ExecutionContext):
             except KeyError:
                 plan = plans[key] = _leaf_plan(parent_type, key[1])
             if plan is not None:
-                value = getattr(source_value, plan.attname, plan.default)
+                try:
+                    value = getattr(source_value, plan.attname, plan.default)
+                except Exception:  # a failing property: graphql-core's path reports it
+                    value = Undefined
                 if isinstance(value, PLAIN_VALUE_TYPES):
                     try:
                         serialized = plan.serialize(value)

@@ -72,11 +72,30 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address from REMOTE_ADDR or X-Forwarded-For, with any port stripped."""
+    text = text.strip()
+    candidates = [text]
+    if text.startswith("[") and "]" in text:  # [2001:db8::1]:443
+        candidates.insert(0, text[1 : text.index("]")])
+    elif text.count(":") == 1:  # 203.0.113.7:5555
+        candidates.insert(0, text.split(":", 1)[0])
+    for candidate in candidates:
+        try:
+            return ipaddress.ip_address(candidate)
+        except ValueError:
+            continue
+    return None
+
+
 def _ip_identity(ip: str) -> str:
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
+    address = _parse_address(ip)
+    if address is None:
         return ip
+    if address.version == 6 and address.ipv4_mapped is not None:
+        # ::ffff:203.0.113.7 on a dual-stack socket is the IPv4 client itself,
+        # not one of a /64 that every IPv4 client would share.
+        address = address.ipv4_mapped
     if address.version == 6:
         network = ipaddress.ip_network(f"{address}/{IPV6_PREFIX_LENGTH}", strict=False)
         return str(network)

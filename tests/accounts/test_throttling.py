@@ -111,6 +111,27 @@ def test_ipv6_clients_are_counted_by_their_64_bit_prefix(limits, clock):
     fail(1, username="other", ip="2001:db8:1:3::1")
 
 
+def test_ipv4_mapped_addresses_are_each_their_own_client(limits, clock):
+    # given: one IPv4 client over its limit, seen through a dual-stack socket
+    for host in range(5):
+        fail(1, username=f"user{host}", ip="::ffff:198.51.100.1")
+
+    # then: it is refused, another IPv4 client is not
+    with pytest.raises(RateLimitedError):
+        fail(1, username="other", ip="198.51.100.1")
+    fail(1, username="other", ip="::ffff:198.51.100.2")
+
+
+def test_a_port_does_not_make_a_new_client(limits, clock):
+    # given
+    for port in range(5):
+        fail(1, username=f"user{port}", ip=f"198.51.100.9:{5000 + port}")
+
+    # then
+    with pytest.raises(RateLimitedError):
+        fail(1, username="other", ip="198.51.100.9:6000")
+
+
 def test_correct_passwords_do_not_count(limits, clock):
     # when: many more successful attempts than the limit
     for _ in range(10):

@@ -203,6 +203,10 @@ def user_password_change(
         locked = _user_lock(user_id=user.pk)
         if locked is None or not locked.is_active:
             raise TokenInvalidError("The token's user is inactive or no longer exists.")
+        if locked.password != user.password or locked.token_version != user.token_version:
+            # The password changed (or every session ended) since this request
+            # loaded the user: the old password it proved is no longer the password.
+            raise TokenInvalidError("The password changed meanwhile; sign in again.")
         locked.set_password(new_password)
         locked.token_version += 1
         locked.save(update_fields=["password", "token_version"])

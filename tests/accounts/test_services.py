@@ -1,10 +1,16 @@
 import pytest
 from django.contrib.auth import authenticate as django_authenticate
+from django.contrib.auth.hashers import check_password
 
 from accounts.authentication import access_token_authenticate
 from accounts.exceptions import InvalidCredentialsError, TokenInvalidError
 from accounts.models import RefreshToken, User
-from accounts.services import token_obtain, token_refresh, token_revoke_all
+from accounts.services import (
+    token_obtain,
+    token_refresh,
+    token_revoke_all,
+    user_password_change,
+)
 from tests.conftest import PASSWORD
 
 
@@ -66,3 +72,18 @@ def test_refresh_carries_the_current_token_version(user):
     # then
     assert refreshed.access.payload["token_version"] == user.token_version
     assert access_token_authenticate(refreshed.access.token).user == user
+
+
+def test_password_change_with_a_stale_copy_of_the_user_is_refused(db):
+    # given: a request loaded the user; then the password changed elsewhere
+    User.objects.create_user(username="victim", password="old-password-1")
+    stale = User.objects.get(username="victim")
+    owner = User.objects.get(username="victim")
+    user_password_change(user=owner, old_password="old-password-1", new_password="Fresh-pass-2026")
+
+    # when / then: the stale request still knows the old password, and is refused
+    with pytest.raises(TokenInvalidError):
+        user_password_change(
+            user=stale, old_password="old-password-1", new_password="Attacker-pass-2026"
+        )
+    assert check_password("Fresh-pass-2026", User.objects.get(username="victim").password)

@@ -18,6 +18,19 @@ class User(AbstractUser):
         help_text="Bumped to end every access token issued so far (logout everywhere).",
     )
 
+    def save(self, *args, update_fields=None, **kwargs):
+        # Not business logic but an integrity rule: token_version only moves
+        # forward, through the services' F() updates or an explicit update_fields.
+        # A plain save() of a copy loaded earlier would otherwise write an old
+        # value back and bring revoked access tokens back to life.
+        if update_fields is None and not self._state.adding:
+            update_fields = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "token_version"
+            ]
+        super().save(*args, update_fields=update_fields, **kwargs)
+
 
 class RefreshToken(models.Model):
     """One refresh token of a sign-in chain, stored as a SHA-256 digest only.
@@ -36,6 +49,9 @@ class RefreshToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # accounts.tokens.password_fingerprint at sign-in: a password changed by any
+    # means (admin, manage.py) ends the chain.
+    password_fingerprint = models.CharField(max_length=32, default="")
 
     class Meta:
         indexes = [models.Index(fields=["user", "revoked_at"], name="refresh_user_live_idx")]

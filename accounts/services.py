@@ -29,7 +29,7 @@ from accounts.exceptions import (
 )
 from accounts.models import RefreshToken, User
 from accounts.throttling import password_attempt_reserve, password_attempt_succeeded
-from accounts.tokens import AccessToken, access_token_issue
+from accounts.tokens import AccessToken, access_token_issue, password_fingerprint
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ def _refresh_token_create(
         family=family,
         signed_in_at=signed_in_at,
         expires_at=expires_at,
+        password_fingerprint=password_fingerprint(user),
     )
     return raw_token
 
@@ -119,7 +120,8 @@ def token_refresh(*, refresh_token: str) -> TokenPair:
     """Rotate a refresh token: revoke it and issue a new pair in the same chain.
 
     A token that was already rotated or revoked is a replay, maybe of a stolen
-    copy: the whole chain is revoked and RefreshTokenReusedError raised.
+    copy: the whole chain is revoked and RefreshTokenReusedError raised. A chain
+    whose user changed password since the sign-in is ended too.
     """
     now = timezone.now()
     row = RefreshToken.objects.filter(token_hash=_refresh_token_digest(refresh_token)).first()
@@ -127,6 +129,8 @@ def token_refresh(*, refresh_token: str) -> TokenPair:
         raise TokenInvalidError("The refresh token is invalid.")
     if row.expires_at <= now:
         raise TokenExpiredError("The refresh token has expired. Sign in again.")
+    # Refusals that revoke must commit their revocation: raised after the block.
+    refusal: Exception | None = None
     with transaction.atomic():
         user = _user_lock(user_id=row.user_id)
         if user is None or not user.is_active:
@@ -136,17 +140,22 @@ def token_refresh(*, refresh_token: str) -> TokenPair:
         claimed = RefreshToken.objects.filter(pk=row.pk, revoked_at__isnull=True).update(
             revoked_at=now
         )
-        if claimed:
+        if not claimed:
+            _refresh_token_family_revoke(family=row.family)
+            refusal = RefreshTokenReusedError()
+        elif row.password_fingerprint != password_fingerprint(user):
+            # Changed outside changePassword (admin, manage.py): the chain ends.
+            _refresh_token_family_revoke(family=row.family)
+            refusal = TokenInvalidError("The password changed since this sign-in. Sign in again.")
+        else:
             new_refresh_token = _refresh_token_create(
                 user=user,
                 family=row.family,
                 signed_in_at=row.signed_in_at,
                 expires_at=row.expires_at,
             )
-        else:
-            _refresh_token_family_revoke(family=row.family)
-    if not claimed:
-        raise RefreshTokenReusedError()
+    if refusal is not None:
+        raise refusal
     return TokenPair(
         user=user,
         access=access_token_issue(user=user, orig_iat=int(row.signed_in_at.timestamp())),

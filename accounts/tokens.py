@@ -22,6 +22,7 @@ from typing import Any
 import jwt
 from django.conf import settings
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from jwt.algorithms import get_default_algorithms
 
 from accounts.exceptions import TokenExpiredError, TokenInvalidError
@@ -29,7 +30,8 @@ from accounts.exceptions import TokenExpiredError, TokenInvalidError
 ACCESS_TOKEN_TYPE = "access"
 # Each claim we issue, with the type it must have. `token_version` is the user's
 # counter at issue time: bumping it (logout everywhere, password change) ends
-# every access token already issued.
+# every access token already issued. `pwd` fingerprints the password hash, so a
+# password changed by any means (admin, manage.py, set_password) ends them too.
 CLAIM_TYPES: dict[str, type] = {
     "user_id": str,
     "username": str,
@@ -39,6 +41,7 @@ CLAIM_TYPES: dict[str, type] = {
     "exp": int,
     "origIat": int,
     "token_version": int,
+    "pwd": str,
 }
 REQUIRED_CLAIMS = list(CLAIM_TYPES)
 
@@ -94,6 +97,16 @@ def _candidate_keys(token: str) -> list[str]:
     return [keys[kid]]
 
 
+def password_fingerprint(user) -> str:
+    """A keyed digest of the user's password hash: changes whenever the password does.
+
+    Like Django's session auth hash; it reveals nothing about the password.
+    """
+    return salted_hmac(
+        "accounts.tokens.password_fingerprint", user.password, algorithm="sha256"
+    ).hexdigest()[:32]
+
+
 def access_token_issue(*, user, orig_iat: int | None = None) -> AccessToken:
     """Sign a new access token for `user`; `orig_iat` carries the sign-in time."""
     # Whole seconds, so `expires_at` is exactly the `exp` claim.
@@ -109,6 +122,7 @@ def access_token_issue(*, user, orig_iat: int | None = None) -> AccessToken:
         "exp": int(expires_at.timestamp()),
         "origIat": orig_iat if orig_iat is not None else issued_at,
         "token_version": user.token_version,
+        "pwd": password_fingerprint(user),
     }
     if settings.JWT_ISSUER:
         payload["iss"] = settings.JWT_ISSUER

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
-from accounts.tokens import access_token_issue
+from accounts.tokens import access_token_issue, password_fingerprint
 
 PASSWORD = "correct-horse-battery"
 
@@ -87,6 +87,7 @@ def signed_token() -> Callable[..., str]:
             "exp": now + 300,
             "origIat": now,
             "token_version": user.token_version,
+            "pwd": password_fingerprint(user),
         }
         claims.update(overrides)
         claims = {key: value for key, value in claims.items() if value is not None}

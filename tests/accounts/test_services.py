@@ -87,3 +87,34 @@ def test_password_change_with_a_stale_copy_of_the_user_is_refused(db):
             user=stale, old_password="old-password-1", new_password="Attacker-pass-2026"
         )
     assert check_password("Fresh-pass-2026", User.objects.get(username="victim").password)
+
+
+def test_a_stale_save_does_not_bring_revoked_tokens_back(user):
+    # given: a copy loaded before every session was ended
+    pair = token_obtain(username=user.username, password=PASSWORD)
+    stale = User.objects.get(pk=user.pk)
+    token_revoke_all(user=user)
+
+    # when
+    stale.first_name = "Alice"
+    stale.save()
+
+    # then
+    with pytest.raises(TokenInvalidError):
+        access_token_authenticate(pair.access.token)
+    assert User.objects.get(pk=user.pk).first_name == "Alice"
+
+
+def test_a_password_set_outside_the_api_ends_every_session(user):
+    # given
+    pair = token_obtain(username=user.username, password=PASSWORD)
+
+    # when: as `manage.py changepassword` and the admin's form do
+    user.set_password("Set-elsewhere-2026")
+    user.save()
+
+    # then
+    with pytest.raises(TokenInvalidError):
+        access_token_authenticate(pair.access.token)
+    with pytest.raises(TokenInvalidError):
+        token_refresh(refresh_token=pair.refresh_token)

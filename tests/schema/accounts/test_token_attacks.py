@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import jwt
 import pytest
 
-from accounts.tokens import REQUIRED_CLAIMS, access_token_issue
+from accounts.tokens import REQUIRED_CLAIMS, access_token_issue, password_fingerprint
 from tests.conftest import error_codes
 from tests.schema.accounts.queries import ME, REFRESH_TOKEN, REVOKE_TOKEN, VERIFY_TOKEN
 
@@ -50,6 +50,7 @@ class Attacker:
             "exp": now + 300,
             "origIat": now,
             "token_version": self.user.token_version,
+            "pwd": password_fingerprint(self.user),
         }
         claims.update(overrides)
         return {key: value for key, value in claims.items() if value is not None}

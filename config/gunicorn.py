@@ -37,7 +37,7 @@ def on_starting(server) -> None:
     django.setup()
     from config.production import production_problems
 
-    problems = production_problems()
+    problems = production_problems(workers=server.cfg.workers)
     if problems:
         for problem in problems:
             server.log.error("Refusing to start: %s", problem)

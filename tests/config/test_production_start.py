@@ -29,8 +29,8 @@ def _gunicorn(tmp_path, **environment: str) -> subprocess.Popen:
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         WEB_CONCURRENCY="1",
         GUNICORN_BIND=f"127.0.0.1:{environment.pop('port', _free_port())}",
-        **environment,
     )
+    env.update(environment)
     return subprocess.Popen(  # noqa: S603
         [str(GUNICORN), "--config", "config/gunicorn.py"],
         cwd=BASE_DIR,
@@ -88,3 +88,35 @@ def test_production_start_serves_healthz_and_stops_gracefully(tmp_path):
     assert body == b'{"status": "ok"}'
     assert server.returncode == 0, output
     assert "Shutting down" in output or "Handling signal: term" in output
+
+
+def test_production_start_refuses_several_workers_without_redis(tmp_path):
+    # when
+    server = _gunicorn(
+        tmp_path,
+        DJANGO_SECRET_KEY=STRONG_SECRET,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        WEB_CONCURRENCY="2",
+        REDIS_URL="",
+    )
+    output, _ = server.communicate(timeout=60)
+
+    # then
+    assert server.returncode != 0
+    assert "REDIS_URL is not set" in output
+
+
+def test_production_start_refuses_a_missing_allow_list(tmp_path):
+    # when
+    server = _gunicorn(
+        tmp_path,
+        DJANGO_SECRET_KEY=STRONG_SECRET,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        GRAPHQL_PERSISTED_QUERIES_ONLY="true",
+        GRAPHQL_PERSISTED_QUERIES_FILE=str(tmp_path / "absent.json"),
+    )
+    output, _ = server.communicate(timeout=60)
+
+    # then
+    assert server.returncode != 0
+    assert "GRAPHQL_PERSISTED_QUERIES_FILE is unusable" in output

@@ -102,7 +102,10 @@ def production_password_hash() -> str:
     """PASSWORD hashed as production hashes it (the test settings' MD5 would not verify there)."""
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-    return PBKDF2PasswordHasher().encode(PASSWORD, "systemtestsalt")
+    # A full-entropy salt: a weak one makes Django rehash at the first sign-in, which
+    # changes the hash and so (like Django's sessions) ends the user's other sessions.
+    hasher = PBKDF2PasswordHasher()
+    return hasher.encode(PASSWORD, hasher.salt())
 
 
 @pytest.fixture

@@ -168,9 +168,11 @@ def refresh_tokens_mint(*, user_id: int, count: int) -> list[str]:
     from django.conf import settings
     from django.utils import timezone
 
-    from accounts.models import RefreshToken
+    from accounts.models import RefreshToken, User
     from accounts.services import _refresh_token_digest
+    from accounts.tokens import password_fingerprint
 
+    fingerprint = password_fingerprint(User.objects.get(pk=user_id))
     now = timezone.now()
     expires_at = now + settings.JWT_REFRESH_TOKEN_LIFETIME
     raw_tokens = [secrets.token_urlsafe(32) for _ in range(count)]
@@ -182,6 +184,7 @@ def refresh_tokens_mint(*, user_id: int, count: int) -> list[str]:
                 family=uuid.uuid4(),
                 signed_in_at=now,
                 expires_at=expires_at,
+                password_fingerprint=fingerprint,
             )
             for raw_token in raw_tokens
         ),

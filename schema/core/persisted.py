@@ -49,7 +49,13 @@ def allow_list() -> dict[str, str]:
     return documents
 
 
-setting_changed.connect(lambda **kwargs: allow_list.cache_clear())
+def _reload_allow_list_on_setting_change(**kwargs) -> None:
+    allow_list.cache_clear()
+
+
+# A named function: Django keeps receivers by weak reference, and a lambda
+# would be collected at once and never called.
+setting_changed.connect(_reload_allow_list_on_setting_change)
 
 
 def _store():

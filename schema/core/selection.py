@@ -3,32 +3,24 @@
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 
 
-def _selections_contain(selection_set, field_name: str, fragments, seen: set[str]) -> bool:
-    if selection_set is None:
-        return False
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            if selection.name.value == field_name:
-                return True
-            nested = selection.selection_set
-        elif isinstance(selection, InlineFragmentNode):
-            nested = selection.selection_set
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in seen or name not in fragments:
-                continue
-            seen.add(name)
-            nested = fragments[name].selection_set
-        else:
+def selected_field_names(info) -> set[str]:
+    """Every field name below the field being resolved, through fragments, in one walk."""
+    names: set[str] = set()
+    seen_fragments: set[str] = set()
+    pending = [node.selection_set for node in info.field_nodes]
+    while pending:
+        selection_set = pending.pop()
+        if selection_set is None:
             continue
-        if _selections_contain(nested, field_name, fragments, seen):
-            return True
-    return False
-
-
-def is_selected(info, field_name: str) -> bool:
-    """Whether `field_name` appears anywhere below the field being resolved."""
-    return any(
-        _selections_contain(node.selection_set, field_name, info.fragments, set())
-        for node in info.field_nodes
-    )
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                names.add(selection.name.value)
+                pending.append(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in seen_fragments and name in info.fragments:
+                    seen_fragments.add(name)
+                    pending.append(info.fragments[name].selection_set)
+    return names

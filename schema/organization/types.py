@@ -12,7 +12,7 @@ from organization.models import Membership, Organization
 from organization.selectors import membership_list, membership_role, organization_visible
 from schema.accounts.types import UserType
 from schema.core.connections import CountableConnection, PagedConnectionField
-from schema.core.selection import is_selected
+from schema.core.selection import selected_field_names
 
 Role = graphene.Enum.from_enum(
     Membership.Role,
@@ -78,12 +78,13 @@ class OrganizationType(DjangoObjectType):
 
     @classmethod
     def get_queryset(cls, queryset, info):
+        selected = selected_field_names(info)
         queryset = organization_visible(
-            queryset, user=info.context.user, with_my_role=is_selected(info, "myRole")
+            queryset, user=info.context.user, with_my_role="myRole" in selected
         )
-        if is_selected(info, "createdBy"):
+        if "createdBy" in selected:
             queryset = queryset.select_related("created_by")
-        if is_selected(info, "members"):
+        if "members" in selected:
             # One query for the members of every organization on the page.
             queryset = queryset.prefetch_related(
                 Prefetch("memberships", queryset=Membership.objects.select_related("user"))

@@ -274,8 +274,18 @@ GRAPHQL_MAX_ROOT_FIELDS = env.int("GRAPHQL_MAX_ROOT_FIELDS", default=20)
 GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", default=5)
 # A JSON array of operations in one POST; 0 turns batching off.
 GRAPHQL_MAX_BATCH_SIZE = env.int("GRAPHQL_MAX_BATCH_SIZE", default=0)
-# Parsed and validated documents kept per process (schema/core/documents.py); 0 turns it off.
+# Before validation (schema/core/documents.py, complexity.py): the parser's
+# budgets, then one cheap walk; a document over any of them is DOCUMENT_TOO_COMPLEX.
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=1_000)
+GRAPHQL_MAX_COMMENTS = env.int("GRAPHQL_MAX_COMMENTS", default=200)
+GRAPHQL_MAX_SELECTIONS = env.int("GRAPHQL_MAX_SELECTIONS", default=500)
+GRAPHQL_MAX_SAME_NAME_FIELDS = env.int("GRAPHQL_MAX_SAME_NAME_FIELDS", default=25)
+GRAPHQL_MAX_FRAGMENT_SPREADS = env.int("GRAPHQL_MAX_FRAGMENT_SPREADS", default=30)
+GRAPHQL_MAX_OPERATIONS = env.int("GRAPHQL_MAX_OPERATIONS", default=20)
+# Parsed and validated documents kept per process (schema/core/documents.py),
+# bounded in entries and in bytes (counted per entry); 0 entries turns it off.
 GRAPHQL_DOCUMENT_CACHE_SIZE = env.int("GRAPHQL_DOCUMENT_CACHE_SIZE", default=500)
+GRAPHQL_DOCUMENT_CACHE_BYTES = env.int("GRAPHQL_DOCUMENT_CACHE_BYTES", default=32 * 1024 * 1024)
 # Apollo's automatic persisted queries (schema/core/persisted.py): how long a
 # registered document stays in the shared cache, in seconds.
 GRAPHQL_PERSISTED_QUERY_TTL = env.int("GRAPHQL_PERSISTED_QUERY_TTL", default=86_400)

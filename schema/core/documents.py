@@ -1,51 +1,122 @@
-"""Parsed and validated documents, cached by their text.
+"""Parsed and validated documents: parsing within budgets, and a cache bounded in bytes.
 
 Parsing and validating cost a quarter of a small request, and clients send the
-same few documents over and over; a bounded LRU per process keeps the work to
-the first time. Only documents that passed every check are kept, so a refused
+same few documents over and over; an LRU per process keeps the work to the
+first time. Only documents that passed every check are kept, so a refused
 document is checked (and refused) again each time. The cache is cleared when a
 setting changes, since validation depends on settings (limits, introspection).
+
+Bounds, whatever the documents look like:
+
+- Parsing: the parser stops at GRAPHQL_MAX_TOKENS tokens or GRAPHQL_MAX_COMMENTS
+  comments (DOCUMENT_TOO_COMPLEX), after the length check (DOCUMENT_TOO_LARGE).
+- Memory: a parsed document keeps its token chain through every node's
+  location, comments included (about 2 MB for 20,000 characters of `#`). Before
+  a document is cached each location is replaced by a slim one (offsets and the
+  source text: error locations still work), and the entry's bytes are counted;
+  the cache holds at most GRAPHQL_DOCUMENT_CACHE_BYTES (and at most
+  GRAPHQL_DOCUMENT_CACHE_SIZE entries).
 """
 
 import hashlib
+import sys
 import threading
 from collections import OrderedDict
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, Node, parse
+from graphql.language import Location
 
+from schema.core.complexity import document_complexity_error
+from schema.core.errors import ErrorCode
 from schema.core.limits import document_size_error
 from schema.core.validation import document_validate
 
+# What the parser says when a budget stops it (graphql-core's wording, pinned by a test).
+PARSER_BUDGET_MESSAGES = ("Document contains more than",)
+
+
+def _slim_location(location: Location) -> Location:
+    slim = Location.__new__(Location)
+    slim.start, slim.end, slim.source = location.start, location.end, location.source
+    slim.start_token = slim.end_token = None  # type: ignore[assignment]
+    return slim
+
+
+def document_compacted(document: DocumentNode) -> int:
+    """Drop the token chain from `document`'s locations; return the bytes it then holds.
+
+    The size is an honest estimate (sys.getsizeof of every node, list, location
+    and string reached, the source text once), so the cache's bound holds for any
+    document shape. Iterative: a deeply nested document cannot exhaust the stack.
+    """
+    size = 0
+    seen: set[int] = set()
+    pending: list[object] = [document]
+    source = document.loc.source if document.loc else None
+    if source is not None:
+        size += sys.getsizeof(source) + sys.getsizeof(source.body) + sys.getsizeof(source.name)
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        size += sys.getsizeof(item)
+        if isinstance(item, Node):
+            if item.loc is not None:
+                item.loc = _slim_location(item.loc)
+                size += sys.getsizeof(item.loc)
+            pending.extend(getattr(item, key) for key in item.keys if key != "loc")
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+    return size
+
 
 class DocumentCache:
-    """A thread-safe LRU of validated documents keyed by the SHA-256 of their text."""
+    """A thread-safe LRU of validated documents keyed by the SHA-256 of their text.
+
+    Bounded twice: at most GRAPHQL_DOCUMENT_CACHE_SIZE entries and at most
+    GRAPHQL_DOCUMENT_CACHE_BYTES bytes (each entry's size counted when it is put).
+    """
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[str, tuple[str, DocumentNode]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[DocumentNode, int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, digest: str) -> tuple[str, DocumentNode] | None:
+    def get(self, digest: str) -> DocumentNode | None:
         with self._lock:
             entry = self._entries.get(digest)
-            if entry is not None:
-                self._entries.move_to_end(digest)
-            return entry
+            if entry is None:
+                return None
+            self._entries.move_to_end(digest)
+            return entry[0]
 
-    def put(self, digest: str, query: str, document: DocumentNode) -> None:
+    def put(self, digest: str, document: DocumentNode, size: int) -> None:
         limit = settings.GRAPHQL_DOCUMENT_CACHE_SIZE
-        if limit <= 0:
+        byte_limit = settings.GRAPHQL_DOCUMENT_CACHE_BYTES
+        if limit <= 0 or size > byte_limit:
             return
         with self._lock:
-            self._entries[digest] = (query, document)
-            self._entries.move_to_end(digest)
-            while len(self._entries) > limit:
-                self._entries.popitem(last=False)
+            previous = self._entries.pop(digest, None)
+            if previous is not None:
+                self._bytes -= previous[1]
+            self._entries[digest] = (document, size)
+            self._bytes += size
+            while len(self._entries) > limit or self._bytes > byte_limit:
+                _, (_, evicted_size) = self._entries.popitem(last=False)
+                self._bytes -= evicted_size
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
+
+    @property
+    def bytes(self) -> int:
+        """The counted size of every entry held."""
+        return self._bytes
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -66,23 +137,43 @@ def query_digest(query: str) -> str:
     return hashlib.sha256(query.encode()).hexdigest()
 
 
+def document_parse(query: str) -> DocumentNode:
+    """Parse within the token and comment budgets; a budget refusal is DOCUMENT_TOO_COMPLEX."""
+    try:
+        return parse(
+            query,
+            max_lexical_tokens=settings.GRAPHQL_MAX_TOKENS,
+            max_comments=settings.GRAPHQL_MAX_COMMENTS,
+        )
+    except GraphQLSyntaxError as error:
+        if any(text in error.message for text in PARSER_BUDGET_MESSAGES):
+            raise GraphQLError(
+                error.message.removeprefix("Syntax Error: "),
+                extensions={"code": ErrorCode.DOCUMENT_TOO_COMPLEX.value},
+            ) from None
+        raise
+
+
 def document_prepare(
     schema: GraphQLSchema, query: str, digest: str | None = None
 ) -> tuple[DocumentNode | None, list[GraphQLError]]:
-    """The parsed document, or the errors that refuse it (size, syntax, validation)."""
+    """The parsed document, or the errors that refuse it (size, syntax, cost, validation)."""
     digest = digest or query_digest(query)
     cached = document_cache.get(digest)
     if cached is not None:
-        return cached[1], []
+        return cached, []
     too_large = document_size_error(query)
     if too_large is not None:
         return None, [too_large]
     try:
-        document = parse(query)
+        document = document_parse(query)
     except GraphQLError as error:
         return None, [error]
+    too_complex = document_complexity_error(document)
+    if too_complex is not None:
+        return None, [too_complex]
     errors = document_validate(schema, document)
     if errors:
         return document, errors
-    document_cache.put(digest, query, document)
+    document_cache.put(digest, document, document_compacted(document))
     return document, []

@@ -23,6 +23,10 @@ Clients switch on the code, never on the message. The codes:
 - TOO_MANY_ROOT_FIELDS: more root fields than GRAPHQL_MAX_ROOT_FIELDS.
 - TOO_MANY_MUTATIONS: more mutations in one operation than GRAPHQL_MAX_MUTATIONS.
 - DOCUMENT_TOO_LARGE: the query text is longer than GRAPHQL_MAX_DOCUMENT_SIZE.
+- DOCUMENT_TOO_COMPLEX: the document is too costly to parse or validate: more
+  tokens or comments than the parser's budgets, more field selections (fragments
+  counted at every spread), fields sharing one response name, or fragment spreads
+  in one selection set than their limits (schema/core/complexity.py).
 - BATCH_TOO_LARGE: a JSON array of operations, and batching is off or the array
   is longer than GRAPHQL_MAX_BATCH_SIZE.
 - PERSISTED_QUERY_NOT_FOUND: a hash-only request (Apollo's automatic persisted
@@ -76,6 +80,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_ROOT_FIELDS = "TOO_MANY_ROOT_FIELDS"
     TOO_MANY_MUTATIONS = "TOO_MANY_MUTATIONS"
     DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
+    DOCUMENT_TOO_COMPLEX = "DOCUMENT_TOO_COMPLEX"
     BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"

@@ -1,3 +1,6 @@
+import gc
+import tracemalloc
+
 import pytest
 from graphql import parse
 
@@ -89,3 +92,65 @@ def test_validation_settings_still_apply_to_cached_documents(api, user, settings
 
     # then
     assert error_codes(result) == ["QUERY_TOO_DEEP"]
+
+
+def test_a_cached_document_keeps_no_token_chain_but_errors_keep_their_locations(api, db):
+    # given: a document whose field fails for an anonymous caller
+    query = "query Orgs {\n  organizations { totalCount }\n}"
+
+    # when: once parsed afresh, once from the cache
+    first = api.execute(query)
+    cached = document_cache.get(query_digest(query))
+    second = api.execute(query)
+
+    # then
+    assert cached is not None
+    assert cached.loc.start_token is None
+    selection = cached.definitions[0].selection_set.selections[0]
+    assert selection.loc.start_token is None
+    assert error_codes(first) == error_codes(second) == ["UNAUTHENTICATED"]
+    assert first["errors"][0]["locations"] == second["errors"][0]["locations"]
+    assert second["errors"][0]["locations"] == [{"line": 2, "column": 3}]
+
+
+def test_the_cache_holds_no_more_bytes_than_its_bound_whatever_the_documents(settings):
+    # given: a 1 MB bound, and 2,000 distinct documents padded to the size limit
+    # (each retains its ~20 KB text; with locations and comment tokens it was ~2 MB)
+    settings.GRAPHQL_DOCUMENT_CACHE_BYTES = 1024 * 1024
+    settings.GRAPHQL_DOCUMENT_CACHE_SIZE = 10_000
+    size = settings.GRAPHQL_MAX_DOCUMENT_SIZE
+    comments = "\n# padding" * settings.GRAPHQL_MAX_COMMENTS
+
+    def padded(index: int) -> str:
+        head = f"query Q{index} {{ __typename }}{comments}\n"
+        return head + " " * (size - len(head))
+
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+
+    # when
+    for index in range(2_000):
+        document, errors = document_prepare(schema.graphql_schema, padded(index))
+        assert errors == []
+    del document
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+
+    # then: the count stays under the bound, and so does the memory really held
+    assert document_cache.bytes <= 1024 * 1024
+    assert len(document_cache) >= 30
+    assert held <= 1.25 * 1024 * 1024
+
+
+def test_a_document_larger_than_the_whole_bound_is_not_cached(settings):
+    # given
+    settings.GRAPHQL_DOCUMENT_CACHE_BYTES = 1_000
+
+    # when
+    _document, errors = document_prepare(schema.graphql_schema, "{ __typename }" + " " * 5_000)
+
+    # then
+    assert errors == []
+    assert len(document_cache) == 0
+    assert document_cache.bytes == 0

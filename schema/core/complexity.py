@@ -1,0 +1,182 @@
+"""A cheap first look at a parsed document, before graphql-core validates it.
+
+Validation can cost far more than the document's size suggests: graphql-core's
+OverlappingFieldsCanBeMergedRule compares every pair of fields that share a
+response name in a selection set, and every pair of fragments spread there (640
+sibling `members` fields took about a second). The parser's own budgets bound
+parsing (GRAPHQL_MAX_TOKENS, GRAPHQL_MAX_COMMENTS, see documents.py); this pass
+bounds the rest in one walk, each fragment measured once however often it is
+spread:
+
+- selections: the fields of every operation, each fragment counted at every
+  spread, so a fragment fan-out (a fragment spreading the next one twice, and so
+  on) is refused however small its text;
+- fields sharing one response name in one selection set, inline fragments and
+  fragment spreads merged in, as the overlap rule and execution see them;
+- fragment spreads in one selection set, which the overlap rule compares pairwise.
+
+The work here is linear in the document (a fragment's names are merged in at a
+spread only while the selection count stays under its limit), so a hostile
+document costs about what parsing it did. Refusals have the code
+DOCUMENT_TOO_COMPLEX.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+
+from schema.core.errors import ErrorCode
+
+
+class _TooComplex(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class _Measure:
+    """What one selection set (or fragment) adds where it is used."""
+
+    selections: int = 0
+    # Response names at this level, inline fragments and spreads merged in.
+    names: Counter = field(default_factory=Counter)
+    spreads: int = 0
+
+
+# A fragment being measured: a cycle back to it adds nothing (NoFragmentCycles reports it).
+_IN_PROGRESS = _Measure()
+
+
+@dataclass(frozen=True)
+class ComplexityLimits:
+    """The bounds of the pass, read from settings once per document."""
+
+    selections: int
+    same_name_fields: int
+    spreads_per_selection_set: int
+    operations: int
+
+    @classmethod
+    def from_settings(cls) -> "ComplexityLimits":
+        return cls(
+            selections=settings.GRAPHQL_MAX_SELECTIONS,
+            same_name_fields=settings.GRAPHQL_MAX_SAME_NAME_FIELDS,
+            spreads_per_selection_set=settings.GRAPHQL_MAX_FRAGMENT_SPREADS,
+            operations=settings.GRAPHQL_MAX_OPERATIONS,
+        )
+
+
+class _Walk:
+    def __init__(self, document: DocumentNode, limits: ComplexityLimits) -> None:
+        self.limits = limits
+        self.fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        self.measured: dict[str, _Measure] = {}
+        self.selections = 0
+
+    def fragment(self, name: str) -> _Measure:
+        measure = self.measured.get(name)
+        if measure is not None:
+            return measure
+        definition = self.fragments.get(name)
+        if definition is None:
+            return _IN_PROGRESS  # unknown: the standard rules report it
+        self.measured[name] = _IN_PROGRESS
+        measure = self.selection_set(definition.selection_set, where=f"fragment {name}")
+        self.measured[name] = measure
+        return measure
+
+    def selection_set(self, node: SelectionSetNode, *, where: str) -> _Measure:
+        """Measure one selection set with its inline fragments merged in; check its limits."""
+        measure = _Measure()
+        self._collect(node, measure, where)
+        if measure.names:
+            name, count = measure.names.most_common(1)[0]
+            if count > self.limits.same_name_fields:
+                raise _TooComplex(
+                    f"{count} fields share the response name `{name}` in one selection set "
+                    f"({where}); the limit is {self.limits.same_name_fields}."
+                )
+        return measure
+
+    def _collect(self, node: SelectionSetNode, measure: _Measure, where: str) -> None:
+        limits = self.limits
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                name = (selection.alias or selection.name).value
+                measure.names[name] += 1
+                measure.selections += 1
+                if selection.selection_set is not None:
+                    inner = self.selection_set(selection.selection_set, where=f"{where} > {name}")
+                    measure.selections += inner.selections
+            elif isinstance(selection, InlineFragmentNode):
+                self._collect(selection.selection_set, measure, where)
+            elif isinstance(selection, FragmentSpreadNode):
+                measure.spreads += 1
+                if measure.spreads > limits.spreads_per_selection_set:
+                    raise _TooComplex(
+                        f"More than {limits.spreads_per_selection_set} fragment spreads in "
+                        f"one selection set ({where})."
+                    )
+                spread = self.fragment(selection.name.value)
+                measure.selections += spread.selections
+                self._check_selections(measure.selections)
+                # Merged only below the selection limit, so merging stays linear.
+                measure.names.update(spread.names)
+            self._check_selections(measure.selections)
+
+    def _check_selections(self, count: int) -> None:
+        if count > self.limits.selections:
+            raise _TooComplex(
+                f"The document selects more than {self.limits.selections} fields "
+                "(fragments counted at every spread)."
+            )
+
+    def document(self, document: DocumentNode) -> None:
+        operations = [
+            definition
+            for definition in document.definitions
+            if isinstance(definition, OperationDefinitionNode)
+        ]
+        if len(operations) > self.limits.operations:
+            # Several rules walk each operation with its fragments again.
+            raise _TooComplex(
+                f"The document has {len(operations)} operations; the limit is "
+                f"{self.limits.operations}."
+            )
+        for definition in operations:
+            name = definition.name.value if definition.name else "anonymous"
+            measure = self.selection_set(
+                definition.selection_set, where=f"{definition.operation.value} {name}"
+            )
+            self.selections += measure.selections
+            self._check_selections(self.selections)
+
+
+def document_complexity_error(document: DocumentNode) -> GraphQLError | None:
+    """The DOCUMENT_TOO_COMPLEX error for a document too costly to validate, or None."""
+    try:
+        _Walk(document, ComplexityLimits.from_settings()).document(document)
+    except _TooComplex as refusal:
+        message = refusal.message
+    except RecursionError:
+        # Fragments chained deeper than Python's stack: validation would recurse too.
+        message = "Fragments are nested too deeply."
+    else:
+        return None
+    return GraphQLError(message, extensions={"code": ErrorCode.DOCUMENT_TOO_COMPLEX.value})

@@ -370,12 +370,12 @@ def budget_key(request: HttpRequest) -> tuple[str, int] | None:
 
 
 def _charge(key: str, points: int, timeout: int) -> int:
-    if cache.add(key, points, timeout):
-        return points
+    # incr first: most requests find their window's counter already there, and
+    # Django's Redis incr is two round trips where add-then-incr would be three.
     try:
         total = cache.incr(key, points)
     except ValueError:
-        # Expired between add() and incr(): this request starts it again.
+        # The window's first request: it starts the counter (unless another won the race).
         return points if cache.add(key, points, timeout) else cache.incr(key, points)
     if total == points:
         # Redis' INCRBY recreated a key that expired after its EXISTS check,

@@ -205,9 +205,10 @@ class _OperationPricer:
         }
         self.default_page_size = settings.GRAPHQL_DEFAULT_PAGE_SIZE
         self.max_page_size = settings.GRAPHQL_MAX_PAGE_SIZE
-        # A fragment's cost does not depend on where it is spread (its type
-        # condition fixes its parent type); None while it is being priced, so
-        # a cycle (refused by validation anyway) cannot recurse forever.
+        # A fragment's cost depends only on its type condition and, spread
+        # directly in a connection, that connection's page size: priced once
+        # per (name, page). None while it is being priced, so a cycle (refused
+        # by validation anyway) cannot recurse forever.
         self._fragment_costs: dict[tuple[str, int], int | None] = {}
 
     def selection_set(self, node: SelectionSetNode | None, type_name: str, page: int) -> int:
@@ -249,7 +250,7 @@ class _OperationPricer:
     def fragment(self, spread: FragmentSpreadNode, page: int) -> int:
         name = spread.name.value
         # Spread directly in a connection (`organizations { ...Page }`), a
-        # fragment prices its edges by that page: memoised per page size too.
+        # fragment prices its edges by that page.
         key = (name, page)
         if key in self._fragment_costs:
             return self._fragment_costs[key] or 0

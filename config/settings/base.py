@@ -272,6 +272,25 @@ GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=15)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=15)
 GRAPHQL_MAX_ROOT_FIELDS = env.int("GRAPHQL_MAX_ROOT_FIELDS", default=20)
 GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", default=5)
+# Query cost (schema/core/cost.py): an operation priced above the maximum is
+# refused (COST_LIMIT_EXCEEDED); what runs is charged to a budget of points per
+# window, per signed-in user or per anonymous client address, kept in the cache
+# above (RATE_LIMITED over it). A budget of 0 turns that budget off.
+GRAPHQL_MAX_QUERY_COST = env.int("GRAPHQL_MAX_QUERY_COST", default=5_000)
+GRAPHQL_COST_BUDGET_PER_USER = env.int("GRAPHQL_COST_BUDGET_PER_USER", default=100_000)
+GRAPHQL_COST_BUDGET_PER_IP = env.int("GRAPHQL_COST_BUDGET_PER_IP", default=20_000)
+GRAPHQL_COST_BUDGET_WINDOW = env.int("GRAPHQL_COST_BUDGET_WINDOW", default=60)
+if GRAPHQL_MAX_QUERY_COST < 1 or GRAPHQL_COST_BUDGET_WINDOW < 1:
+    raise ImproperlyConfigured(
+        "GRAPHQL_MAX_QUERY_COST and GRAPHQL_COST_BUDGET_WINDOW must be >= 1."
+    )
+for _budget in (GRAPHQL_COST_BUDGET_PER_USER, GRAPHQL_COST_BUDGET_PER_IP):
+    # A budget below the maximum would refuse the largest allowed query forever.
+    if _budget and _budget < GRAPHQL_MAX_QUERY_COST:
+        raise ImproperlyConfigured(
+            "GRAPHQL_COST_BUDGET_PER_USER and _PER_IP must be 0 (off) or at least "
+            "GRAPHQL_MAX_QUERY_COST."
+        )
 # A JSON array of operations in one POST; 0 turns batching off.
 GRAPHQL_MAX_BATCH_SIZE = env.int("GRAPHQL_MAX_BATCH_SIZE", default=0)
 # Before validation (schema/core/documents.py, complexity.py): the parser's

@@ -9,7 +9,9 @@ Clients switch on the code, never on the message. The codes:
 - REFRESH_TOKEN_REUSED: a rotated or revoked refresh token came back; its whole
   sign-in chain has been ended.
 - RATE_LIMITED: too many password attempts for the username or from the client's
-  address; `extensions.retryAfter` says how many seconds to wait.
+  address, or the caller's query cost budget is spent (GRAPHQL_COST_BUDGET_*;
+  refused before it runs, HTTP 429); `extensions.retryAfter` says how many
+  seconds to wait.
 - FORBIDDEN: signed in, but not allowed to do this.
 - NOT_FOUND: no such object, or one the caller may not see.
 - BAD_USER_INPUT: an argument or variable has an invalid value.
@@ -22,6 +24,8 @@ Clients switch on the code, never on the message. The codes:
 - TOO_MANY_ALIASES: more aliases than GRAPHQL_MAX_ALIASES, fragments included.
 - TOO_MANY_ROOT_FIELDS: more root fields than GRAPHQL_MAX_ROOT_FIELDS.
 - TOO_MANY_MUTATIONS: more mutations in one operation than GRAPHQL_MAX_MUTATIONS.
+- COST_LIMIT_EXCEEDED: the operation's query cost is above GRAPHQL_MAX_QUERY_COST;
+  `extensions.cost` is {requested, maximum}. Nothing ran.
 - DOCUMENT_TOO_LARGE: the query text is longer than GRAPHQL_MAX_DOCUMENT_SIZE.
 - DOCUMENT_TOO_COMPLEX: the document is too costly to parse or validate: more
   tokens or comments than the parser's budgets, more field selections (fragments
@@ -79,6 +83,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
     TOO_MANY_ROOT_FIELDS = "TOO_MANY_ROOT_FIELDS"
     TOO_MANY_MUTATIONS = "TOO_MANY_MUTATIONS"
+    COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
     DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
     DOCUMENT_TOO_COMPLEX = "DOCUMENT_TOO_COMPLEX"
     BATCH_TOO_LARGE = "BATCH_TOO_LARGE"

@@ -41,6 +41,7 @@ from graphql import (
 )
 
 from accounts.authentication import request_authenticate
+from schema.core.cost import cost_requested, request_cost_check
 from schema.core.documents import document_prepare
 from schema.core.errors import (
     DATABASE_UNAVAILABLE_ERRORS,
@@ -151,6 +152,17 @@ def request_graphql_log(request) -> dict[str, Any]:
     return request.graphql_log
 
 
+def _retry_after(body: dict[str, Any]) -> int | None:
+    """The retryAfter of an answer refused before it ran for the query cost budget."""
+    if "data" in body:
+        return None
+    for error in body.get("errors", ()):
+        extensions = error.get("extensions") or {}
+        if extensions.get("code") == ErrorCode.RATE_LIMITED and "retryAfter" in extensions:
+            return extensions["retryAfter"]
+    return None
+
+
 class GraphQLApiView(GraphiQLOfflineView):
     """graphene-django's view (with its offline GraphiQL), made spec-compliant and bounded."""
 
@@ -259,9 +271,15 @@ class GraphQLApiView(GraphiQLOfflineView):
             answers = [self.execution_answer(request, entry, media_type) for entry in params]
             body: Any = [answer for answer, _ in answers]
             status = max(status for _, status in answers)
+            refused = [answer for answer in body if _retry_after(answer) is not None]
         else:
             body, status = self.execution_answer(request, params, media_type)
-        return self.json_response(request, body, status, media_type)
+            refused = [body] if _retry_after(body) is not None else []
+        response = self.json_response(request, body, status, media_type)
+        if refused:
+            # Refused before it ran for the cost budget: 429 says so to any HTTP client.
+            response["Retry-After"] = str(max(_retry_after(answer) for answer in refused))
+        return response
 
     def execution_answer(self, request, params: GraphQLParams, media_type: str):
         """The response body and status of one GraphQL request."""
@@ -275,7 +293,11 @@ class GraphQLApiView(GraphiQLOfflineView):
             )
         if executed:
             body["data"] = result.data
+        if result.extensions:
+            body["extensions"] = result.extensions
         status = 200 if executed or media_type == APPLICATION_JSON else 400
+        if not executed and _retry_after(body) is not None:
+            status = 429
         return body, status
 
     def execute_graphql_request(self, request, params: GraphQLParams):
@@ -312,6 +334,16 @@ class GraphQLApiView(GraphiQLOfflineView):
         refused_variables = variables_error(params.variables)
         if refused_variables is not None:
             return ExecutionResult(errors=[refused_variables]), False
+        cost = request_cost_check(
+            request,
+            schema,
+            document,
+            operation,
+            params.variables,
+            report=cost_requested(params.extensions),
+        )
+        if cost.error is not None:
+            return ExecutionResult(errors=[cost.error], extensions=cost.extensions), False
 
         result = execute(
             schema,
@@ -344,6 +376,7 @@ class GraphQLApiView(GraphiQLOfflineView):
                         else ErrorCode.GRAPHQL_VALIDATION_FAILED
                     )
                     error.extensions = {"code": code.value}
+        result.extensions = cost.extensions
         return result, started
 
     def json_encode(self, request, d, pretty=False):

@@ -5,6 +5,7 @@ README lists each one. A production start (DJANGO_DEBUG off) with a missing or
 weak secret fails here, at import time, before any request is served.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -43,7 +44,8 @@ ALLOWED_HOSTS = env.list(
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with its password doors throttled (accounts/admin_site.py).
+    "accounts.apps.AccountsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -187,21 +189,51 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Sign-in throttling --------------------------------------------------------
-# Password attempts (tokenAuth, changePassword) are limited per username and per
-# client IP, in fixed windows counted in the cache above (accounts/throttling.py).
-# A correct password does not count.
+# Password attempts at every door (tokenAuth, changePassword, /admin/ login) are
+# limited per username from one address, per username from all addresses (a much
+# higher ceiling, so a stranger cannot lock a user out of their own address while
+# a spray from many addresses still stops) and per client address, in fixed
+# windows counted in the cache above (accounts/throttling.py). A correct password
+# does not count.
 
 SIGN_IN_ATTEMPTS_PER_USERNAME = env.int("SIGN_IN_ATTEMPTS_PER_USERNAME", default=10)
+SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS = env.int(
+    "SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS", default=100
+)
 SIGN_IN_ATTEMPTS_PER_IP = env.int("SIGN_IN_ATTEMPTS_PER_IP", default=100)
 SIGN_IN_ATTEMPTS_WINDOW = env.int("SIGN_IN_ATTEMPTS_WINDOW", default=900)
-# How many reverse proxies in front of the app append the client's address to
-# X-Forwarded-For. 0 (the default) trusts the header not at all: REMOTE_ADDR counts.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Reverse proxies (addresses or CIDR networks, comma-separated) whose
+# X-Forwarded-For is believed: only a request whose direct peer is one of them has
+# its client address read from the header. Empty (the default): never.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
-if min(SIGN_IN_ATTEMPTS_PER_USERNAME, SIGN_IN_ATTEMPTS_PER_IP, SIGN_IN_ATTEMPTS_WINDOW) < 1:
+_sign_in_limits = (
+    SIGN_IN_ATTEMPTS_PER_USERNAME,
+    SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS,
+    SIGN_IN_ATTEMPTS_PER_IP,
+    SIGN_IN_ATTEMPTS_WINDOW,
+)
+if min(_sign_in_limits) < 1:
     raise ImproperlyConfigured("SIGN_IN_ATTEMPTS_* must be positive integers.")
-if TRUSTED_PROXY_COUNT < 0:
-    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+if SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS < SIGN_IN_ATTEMPTS_PER_USERNAME:
+    raise ImproperlyConfigured(
+        "SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS must be at least SIGN_IN_ATTEMPTS_PER_USERNAME."
+    )
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network."
+        ) from _error
+# Replaced by TRUSTED_PROXIES: a count of proxies let any client that reached the
+# server directly write its own address. Refused rather than ignored, since
+# ignoring it behind a proxy would count every client as the proxy's address.
+if env.int("TRUSTED_PROXY_COUNT", default=0):
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is no longer read: list the proxies' addresses in "
+        "TRUSTED_PROXIES instead (e.g. TRUSTED_PROXIES=10.0.0.0/8), and unset it."
+    )
 
 # --- JSON Web Tokens ----------------------------------------------------------
 # Access tokens are signed JWTs; refresh tokens are random strings stored as

@@ -29,7 +29,12 @@ from accounts.exceptions import (
 )
 from accounts.models import RefreshToken, User
 from accounts.throttling import password_check_throttled
-from accounts.tokens import AccessToken, access_token_issue, password_fingerprint
+from accounts.tokens import (
+    AccessToken,
+    access_token_issue,
+    password_fingerprint,
+    password_fingerprint_matches,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ def _refresh_token_create(
         signed_in_at=signed_in_at,
         expires_at=expires_at,
         password_fingerprint=password_fingerprint(user),
+        token_version=user.token_version,
     )
     return raw_token
 
@@ -145,8 +151,14 @@ def token_refresh(*, refresh_token: str) -> TokenPair:
         if not claimed:
             _refresh_token_family_revoke(family=row.family)
             refusal = RefreshTokenReusedError()
-        elif row.password_fingerprint != password_fingerprint(user):
+        elif row.token_version is not None and row.token_version != user.token_version:
+            # Every session ended since this sign-in (the user was deactivated,
+            # by whatever path, and is active again): the chain ends.
+            _refresh_token_family_revoke(family=row.family)
+            refusal = TokenInvalidError("Every session of this user was ended. Sign in again.")
+        elif not password_fingerprint_matches(user, row.password_fingerprint):
             # Changed outside changePassword (admin, manage.py): the chain ends.
+            # A fingerprint made with a DJANGO_SECRET_KEY_FALLBACKS key still matches.
             _refresh_token_family_revoke(family=row.family)
             refusal = TokenInvalidError("The password changed since this sign-in. Sign in again.")
         else:

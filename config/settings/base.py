@@ -38,6 +38,12 @@ if not DEBUG and is_weak_secret(SECRET_KEY):
         "DJANGO_SECRET_KEY is missing or weak: production needs at least 50 random "
         "characters (python -c 'import secrets; print(secrets.token_urlsafe(64))')."
     )
+# Rotation: the previous DJANGO_SECRET_KEY values (comma-separated) still verify
+# what they signed (sessions, password fingerprints of tokens) but sign nothing.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key-fallbacks
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+if not DEBUG and any(is_weak_secret(fallback) for fallback in SECRET_KEY_FALLBACKS):
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY_FALLBACKS holds a weak secret.")
 
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
@@ -246,14 +252,20 @@ if env.int("TRUSTED_PROXY_COUNT", default=0):
 # stay in JWT_PREVIOUS_SIGNING_KEYS (HS256, comma-separated) or
 # JWT_PREVIOUS_PUBLIC_KEYS (PEM, one after another): they verify, never sign.
 # Every token names its key in a `kid` header (accounts/tokens.py).
+_jwt_algorithm = env("JWT_ALGORITHM", default="HS256")
+_jwt_previous_secrets = env.list("JWT_PREVIOUS_SIGNING_KEYS", default=[])
+if _jwt_algorithm == "HS256" and "JWT_SIGNING_KEY" not in os.environ:
+    # The HS256 key is DJANGO_SECRET_KEY: its fallbacks verify access tokens too,
+    # so rotating DJANGO_SECRET_KEY signs nobody out.
+    _jwt_previous_secrets += SECRET_KEY_FALLBACKS
 _jwt_keys = jwt_keys_configure(
-    algorithm=env("JWT_ALGORITHM", default="HS256"),
+    algorithm=_jwt_algorithm,
     secret=env("JWT_SIGNING_KEY", default=SECRET_KEY),
     secret_is_explicit="JWT_SIGNING_KEY" in os.environ,
     private_pem=env.str("JWT_PRIVATE_KEY", default="", multiline=True),
     public_pem=env.str("JWT_PUBLIC_KEY", default="", multiline=True),
     production=not DEBUG,
-    previous_secrets=env.list("JWT_PREVIOUS_SIGNING_KEYS", default=[]),
+    previous_secrets=_jwt_previous_secrets,
     previous_public_pems=env.str("JWT_PREVIOUS_PUBLIC_KEYS", default="", multiline=True),
 )
 JWT_ALGORITHM = _jwt_keys.algorithm
@@ -264,6 +276,11 @@ JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_ACCESS_TOKEN_LIFETIME
 JWT_REFRESH_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_REFRESH_TOKEN_LIFETIME", default=86400))
 JWT_ISSUER = env("JWT_ISSUER", default="") or None
 JWT_AUDIENCE = env("JWT_AUDIENCE", default="") or None
+# Clock skew allowed on `iat`, `nbf` and `exp` (seconds), between the machines
+# that issue and those that verify: a token "from the future" by less is accepted.
+JWT_LEEWAY = env.int("JWT_LEEWAY", default=5)
+if not 0 <= JWT_LEEWAY < JWT_ACCESS_TOKEN_LIFETIME.total_seconds():
+    raise ImproperlyConfigured("JWT_LEEWAY must be 0 or more and below JWT_ACCESS_TOKEN_LIFETIME.")
 
 # Only django-graphql-jwt's decorators are used (schema/core/auth.py); these keep
 # the library's own defaults safe should any other part of it ever be reached.
@@ -274,6 +291,7 @@ GRAPHQL_JWT = {
     "JWT_REFRESH_EXPIRATION_DELTA": JWT_REFRESH_TOKEN_LIFETIME,
     "JWT_LONG_RUNNING_REFRESH_TOKEN": True,
     "JWT_ALGORITHM": JWT_ALGORITHM,
+    "JWT_LEEWAY": JWT_LEEWAY,
     **(
         {"JWT_SECRET_KEY": JWT_SIGNING_KEY}
         if JWT_ALGORITHM == "HS256"

@@ -9,8 +9,8 @@ from accounts.services import token_revoke_all
 class AccountsUserAdmin(UserAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        # The is_active check already refuses the user's tokens; ending them as
-        # well keeps them dead should the user be reactivated later.
+        # Saving the user inactive already bumped token_version (accounts/models.py),
+        # which ends every token for good; this also marks the refresh rows revoked.
         if change and "is_active" in form.changed_data and not obj.is_active:
             token_revoke_all(user=obj)
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from accounts.exceptions import AuthenticationError, TokenInvalidError
 from accounts.models import User
 from accounts.selectors import user_get_active
-from accounts.tokens import access_token_decode, password_fingerprint
+from accounts.tokens import access_token_decode, password_fingerprint_matches
 
 BEARER_SCHEME = "bearer"
 
@@ -39,7 +39,7 @@ def access_token_authenticate(token: str) -> AuthenticatedToken:
         raise TokenInvalidError(
             "The token was revoked: signed out everywhere, or password changed."
         )
-    if payload["pwd"] != password_fingerprint(user):
+    if not password_fingerprint_matches(user, payload["pwd"]):
         raise TokenInvalidError("The password changed since the token was issued.")
     return AuthenticatedToken(user=user, payload=payload)
 

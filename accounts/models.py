@@ -3,12 +3,40 @@
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import F
+
+
+def _ends_tokens(new_is_active) -> bool:
+    # Anything but a literal True may deactivate (False, 0, an expression such
+    # as bulk_update's CASE): better to end a reactivated user's tokens once too
+    # many than to let a deactivated user's tokens survive.
+    return new_is_active is not True
+
+
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """QuerySet.update; setting is_active to false also ends every token of the rows.
+
+        So `User.objects.filter(...).update(is_active=False)` (and bulk_update,
+        which goes through here) cannot leave tokens to come back to life when
+        the user is reactivated.
+        """
+        deactivates = "is_active" in kwargs and _ends_tokens(kwargs["is_active"])
+        if deactivates and "token_version" not in kwargs:
+            kwargs["token_version"] = F("token_version") + 1
+        return super().update(**kwargs)
+
+
+class AccountsUserManager(UserManager.from_queryset(UserQuerySet)):
+    """Django's UserManager (create_user, ...) over UserQuerySet."""
 
 
 class User(AbstractUser):
     """A person who signs in; the project's custom user model from day one."""
+
+    objects = AccountsUserManager()
 
     # Carried in every access token and compared when the request's user is
     # loaded: bumping it ends every access token already issued, at no extra query.
@@ -19,17 +47,33 @@ class User(AbstractUser):
     )
 
     def save(self, *args, update_fields=None, **kwargs):
-        # Not business logic but an integrity rule: token_version only moves
-        # forward, through the services' F() updates or an explicit update_fields.
-        # A plain save() of a copy loaded earlier would otherwise write an old
-        # value back and bring revoked access tokens back to life.
-        if update_fields is None and not self._state.adding:
-            update_fields = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "token_version"
-            ]
+        # Not business logic but integrity rules on token_version.
+        # 1. It only moves forward, through the services' F() updates or an
+        # explicit update_fields: a plain save() of a copy loaded earlier would
+        # otherwise write an old value back and bring revoked tokens back to life.
+        # 2. Saving a user as inactive ends every token (whatever path set
+        # is_active: admin, shell, a script), so reactivating them later brings
+        # none back.
+        bump = False
+        if not self._state.adding:
+            if update_fields is None:
+                update_fields = [
+                    field.name
+                    for field in self._meta.concrete_fields
+                    if not field.primary_key and field.name != "token_version"
+                ]
+            update_fields = list(update_fields)
+            if (
+                not self.is_active
+                and "is_active" in update_fields
+                and "token_version" not in update_fields
+            ):
+                self.token_version = F("token_version") + 1
+                update_fields.append("token_version")
+                bump = True
         super().save(*args, update_fields=update_fields, **kwargs)
+        if bump:
+            self.refresh_from_db(fields=["token_version"])
 
 
 class RefreshToken(models.Model):
@@ -52,6 +96,10 @@ class RefreshToken(models.Model):
     # accounts.tokens.password_fingerprint at sign-in: a password changed by any
     # means (admin, manage.py) ends the chain.
     password_fingerprint = models.CharField(max_length=32, default="")
+    # The user's token_version when the chain began: a bump (logout everywhere,
+    # deactivation by any path) ends the chain, even once the user is active
+    # again. Null only for rows written by code older than this column.
+    token_version = models.PositiveIntegerField(null=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["user", "revoked_at"], name="refresh_user_live_idx")]

@@ -28,8 +28,13 @@ from accounts.exceptions import (
     TokenInvalidError,
 )
 from accounts.models import RefreshToken, User
-from accounts.throttling import password_attempt_reserve, password_attempt_succeeded
-from accounts.tokens import AccessToken, access_token_issue, password_fingerprint
+from accounts.throttling import password_check_throttled
+from accounts.tokens import (
+    AccessToken,
+    access_token_issue,
+    password_fingerprint,
+    password_fingerprint_matches,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ def _refresh_token_create(
         signed_in_at=signed_in_at,
         expires_at=expires_at,
         password_fingerprint=password_fingerprint(user),
+        token_version=user.token_version,
     )
     return raw_token
 
@@ -97,15 +103,17 @@ def _refresh_tokens_revoke_all(*, user: User) -> int:
 def token_obtain(*, username: str, password: str, request: HttpRequest | None = None) -> TokenPair:
     """Sign in with a password: a new access token and a new refresh-token chain.
 
-    Throttled per username and per client IP (accounts/throttling.py).
+    Throttled like every password check (accounts/throttling.py).
     """
-    attempt = password_attempt_reserve(username=username, request=request)
-    user = authenticate(request, username=username, password=password)
+    user = password_check_throttled(
+        username=username,
+        request=request,
+        check=lambda: authenticate(request, username=username, password=password),
+    )
     if user is None:
         # ModelBackend runs the hasher for unknown usernames too, so timing and
         # message are the same whether or not the user exists.
         raise InvalidCredentialsError()
-    password_attempt_succeeded(attempt)
     with transaction.atomic():
         locked = _user_lock(user_id=user.pk)
         # A password change or deactivation that committed after authenticate()
@@ -143,8 +151,14 @@ def token_refresh(*, refresh_token: str) -> TokenPair:
         if not claimed:
             _refresh_token_family_revoke(family=row.family)
             refusal = RefreshTokenReusedError()
-        elif row.password_fingerprint != password_fingerprint(user):
+        elif row.token_version is not None and row.token_version != user.token_version:
+            # Every session ended since this sign-in (the user was deactivated,
+            # by whatever path, and is active again): the chain ends.
+            _refresh_token_family_revoke(family=row.family)
+            refusal = TokenInvalidError("Every session of this user was ended. Sign in again.")
+        elif not password_fingerprint_matches(user, row.password_fingerprint):
             # Changed outside changePassword (admin, manage.py): the chain ends.
+            # A fingerprint made with a DJANGO_SECRET_KEY_FALLBACKS key still matches.
             _refresh_token_family_revoke(family=row.family)
             refusal = TokenInvalidError("The password changed since this sign-in. Sign in again.")
         else:
@@ -195,10 +209,11 @@ def user_password_change(
     access token buys no extra guesses.
     """
     errors: dict[str, list[ValidationError]] = {}
-    attempt = password_attempt_reserve(username=user.get_username(), request=request)
-    if user.check_password(old_password):
-        password_attempt_succeeded(attempt)
-    else:
+    if not password_check_throttled(
+        username=user.get_username(),
+        request=request,
+        check=lambda: user.check_password(old_password),
+    ):
         errors["old_password"] = [
             ValidationError("Your old password was entered incorrectly.", code="password_incorrect")
         ]

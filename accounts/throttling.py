@@ -1,13 +1,24 @@
-"""Brute-force protection for password checks (tokenAuth and changePassword).
+"""Brute-force protection for every password check: tokenAuth, changePassword, the admin.
 
-Each password attempt takes one slot in two counters: one for the username
-(normalised, so "Alice" and "alice" share it) and one for the client IP (an IPv6
-client by its /64, which one host usually owns whole). The counters live in
-Django's cache, in fixed windows of SIGN_IN_ATTEMPTS_WINDOW seconds: Redis when
-REDIS_URL is set, so every worker process and machine shares them. `cache.add`
-and `cache.incr` are atomic, so parallel attempts cannot overshoot a limit.
+Every door that checks a password goes through `password_check_throttled`, so a
+wrong password anywhere counts against the same budgets. Each attempt takes one
+slot in three counters, in fixed windows of SIGN_IN_ATTEMPTS_WINDOW seconds:
 
-A correct password gives its slot back, so only failures accumulate; an attempt
+- the username from this client address (SIGN_IN_ATTEMPTS_PER_USERNAME): a
+  stranger guessing from their own address uses up only their own budget, so
+  the user can still sign in from theirs;
+- the username from all addresses (SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS, much
+  higher): a spray of guesses at one username from many addresses still stops;
+- the client address (SIGN_IN_ATTEMPTS_PER_IP), across usernames.
+
+Usernames are normalised ("Alice" and "alice" share counters); an IPv6 client
+counts by its /64, which one host usually owns whole. The client address is
+REMOTE_ADDR, or taken from X-Forwarded-For only when REMOTE_ADDR is one of
+TRUSTED_PROXIES (see `client_ip`). The counters live in Django's cache: Redis
+when REDIS_URL is set, so every worker process and machine shares them.
+`cache.add` and `cache.incr` are atomic, so parallel attempts cannot overshoot.
+
+A correct password gives its slots back, so only failures accumulate; an attempt
 refused for being over a limit gives its slots back too. Over a limit, the answer
 is RateLimitedError with the seconds left in the window, and no password is
 checked at all (for a known or an unknown username alike).
@@ -22,7 +33,10 @@ import logging
 import math
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,32 +61,15 @@ class PasswordAttempt:
     keys: tuple[str, ...]
 
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
 def _now() -> float:
     return time.time()
 
 
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address: REMOTE_ADDR, or X-Forwarded-For as far as proxies are trusted.
-
-    With TRUSTED_PROXY_COUNT = n, the n-th address from the right of
-    X-Forwarded-For is the one the outermost trusted proxy saw; anything to its
-    left was written by the client and is ignored.
-    """
-    if request is None:
-        return None
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def _parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def _parse_address(text: str) -> Address | None:
     """An address from REMOTE_ADDR or X-Forwarded-For, with any port stripped."""
     text = text.strip()
     candidates = [text]
@@ -88,18 +85,67 @@ def _parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address |
     return None
 
 
-def _ip_identity(ip: str) -> str:
+def _unmapped(address: Address) -> Address:
+    # ::ffff:203.0.113.7 on a dual-stack socket is the IPv4 client itself.
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def ip_identity(ip: str) -> str:
     address = _parse_address(ip)
     if address is None:
         return ip
-    if address.version == 6 and address.ipv4_mapped is not None:
-        # ::ffff:203.0.113.7 on a dual-stack socket is the IPv4 client itself,
-        # not one of a /64 that every IPv4 client would share.
-        address = address.ipv4_mapped
+    # An IPv4-mapped address is its IPv4 client, not one of a /64 that every
+    # IPv4 client would share.
+    address = _unmapped(address)
     if address.version == 6:
         network = ipaddress.ip_network(f"{address}/{IPV6_PREFIX_LENGTH}", strict=False)
         return str(network)
     return str(address)
+
+
+@lru_cache(maxsize=4)
+def _trusted_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    # The settings validated every entry at start; parsed once per process.
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries)
+
+
+def _is_trusted_proxy(address: Address | None) -> bool:
+    if address is None:
+        return False
+    address = _unmapped(address)
+    return any(address in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address: REMOTE_ADDR, or X-Forwarded-For behind a trusted proxy.
+
+    X-Forwarded-For is read only when the direct peer (REMOTE_ADDR) is one of
+    TRUSTED_PROXIES, whatever address the server binds: a client that reaches
+    the server directly cannot choose its own address. Then the header is walked
+    from the right, skipping addresses of trusted proxies; the first other one is
+    the client (anything to its left was written by the client itself). When
+    every address is a trusted proxy, the leftmost one is the client.
+    """
+    if request is None:
+        return None
+    peer = request.META.get("REMOTE_ADDR") or None
+    if peer is None or not _is_trusted_proxy(_parse_address(peer)):
+        return peer
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    client = peer
+    for hop in reversed(forwarded):
+        client = hop
+        if not _is_trusted_proxy(_parse_address(hop)):
+            # Written by a trusted proxy: what it saw. Unparsable text still
+            # counts, as its own client, rather than falling back to the proxy.
+            break
+    return client
 
 
 def _username_identity(username: str) -> str:
@@ -112,20 +158,27 @@ def _digest(scope: str, identity: str) -> str:
 
 
 def attempt_keys(*, username: str, ip: str | None, window_index: int) -> list[tuple[str, int]]:
-    """The counters (cache key, limit) that an attempt in this window counts in."""
+    """The counters (cache key, limit) that an attempt in this window counts in.
+
+    Without a request (a service called from a shell) the address is unknown;
+    such attempts share one "unknown address" budget per username.
+    """
+    user = _username_identity(username)
+    address = ip_identity(ip) if ip else ""
+    # Length-prefixed, so no two (address, username) pairs make the same text.
+    pair = f"{len(address)}:{address}{user}"
     keys = [
         (
-            f"{KEY_PREFIX}:username:{_digest('username', _username_identity(username))}",
+            f"{KEY_PREFIX}:username-ip:{_digest('username-ip', pair)}",
             settings.SIGN_IN_ATTEMPTS_PER_USERNAME,
-        )
+        ),
+        (
+            f"{KEY_PREFIX}:username:{_digest('username', user)}",
+            settings.SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS,
+        ),
     ]
-    if ip:
-        keys.append(
-            (
-                f"{KEY_PREFIX}:ip:{_digest('ip', _ip_identity(ip))}",
-                settings.SIGN_IN_ATTEMPTS_PER_IP,
-            )
-        )
+    if address:
+        keys.append((f"{KEY_PREFIX}:ip:{_digest('ip', address)}", settings.SIGN_IN_ATTEMPTS_PER_IP))
     return [(f"{key}:{window_index}", limit) for key, limit in keys]
 
 
@@ -188,3 +241,21 @@ def password_attempt_succeeded(attempt: PasswordAttempt) -> None:
             _give_slot_back(key)
     except Exception:
         logger.exception("Could not give a password attempt's slots back: the cache failed.")
+
+
+Checked = TypeVar("Checked")
+
+
+def password_check_throttled(
+    *, username: str, request: HttpRequest | None, check: Callable[[], Checked]
+) -> Checked:
+    """Run one password check under the sign-in limits; every door uses this.
+
+    `check` runs the hasher and returns something truthy when the password is
+    right (a user, True). Over a limit it never runs: RateLimitedError is raised.
+    """
+    attempt = password_attempt_reserve(username=username, request=request)
+    result = check()
+    if result:
+        password_attempt_succeeded(attempt)
+    return result

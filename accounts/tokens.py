@@ -9,10 +9,17 @@ Key rotation: each token names the key that signed it in its `kid` header, and
 is verified with that key only: the current one or one of
 JWT_PREVIOUS_VERIFYING_KEYS, never an unknown one. A token without `kid`
 (issued before kids existed) tries the current key, then the previous ones.
+
+Clocks: `iat`, `nbf` and `exp` are checked with JWT_LEEWAY seconds of leeway,
+so a token minted by a server whose clock runs a little ahead is not refused.
+Encoding: only the canonical base64url form of a token is accepted (no `=`
+padding, no stray bits in the last character), so no token has two spellings.
 """
 
+import binascii
 import hashlib
 import hmac
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,8 +29,9 @@ from typing import Any
 import jwt
 from django.conf import settings
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 from jwt.algorithms import get_default_algorithms
+from jwt.utils import base64url_decode, base64url_encode
 
 from accounts.exceptions import TokenExpiredError, TokenInvalidError
 
@@ -44,6 +52,9 @@ CLAIM_TYPES: dict[str, type] = {
     "pwd": str,
 }
 REQUIRED_CLAIMS = list(CLAIM_TYPES)
+# One segment of a compact JWS: base64url's alphabet, unpadded, never empty.
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+PASSWORD_FINGERPRINT_SALT = "accounts.tokens.password_fingerprint"
 
 
 @dataclass(frozen=True)
@@ -97,14 +108,45 @@ def _candidate_keys(token: str) -> list[str]:
     return [keys[kid]]
 
 
-def password_fingerprint(user) -> str:
+def password_fingerprint(user, *, secret: str | None = None) -> str:
     """A keyed digest of the user's password hash: changes whenever the password does.
 
     Like Django's session auth hash; it reveals nothing about the password.
+    Keyed with SECRET_KEY unless `secret` is given.
     """
     return salted_hmac(
-        "accounts.tokens.password_fingerprint", user.password, algorithm="sha256"
+        PASSWORD_FINGERPRINT_SALT, user.password, secret=secret, algorithm="sha256"
     ).hexdigest()[:32]
+
+
+def password_fingerprint_matches(user, fingerprint: str) -> bool:
+    """Whether `fingerprint` is the user's, made with SECRET_KEY or one of its fallbacks.
+
+    As Django does for sessions: rotating DJANGO_SECRET_KEY with the old key in
+    DJANGO_SECRET_KEY_FALLBACKS signs nobody out.
+    """
+    return any(
+        constant_time_compare(fingerprint, password_fingerprint(user, secret=secret))
+        for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    )
+
+
+def _is_canonical_compact(token: str) -> bool:
+    """Three base64url segments, each exactly as a base64url encoder writes it."""
+    segments = token.split(".")
+    if len(segments) != 3:
+        return False
+    for segment in segments:
+        if not _SEGMENT.fullmatch(segment) or len(segment) % 4 == 1:
+            return False
+        try:
+            # Stray bits in the last character decode to the same bytes; only
+            # the canonical spelling encodes back to the text received.
+            if base64url_encode(base64url_decode(segment)).decode() != segment:
+                return False
+        except (binascii.Error, ValueError):
+            return False
+    return True
 
 
 def access_token_issue(*, user, orig_iat: int | None = None) -> AccessToken:
@@ -138,6 +180,8 @@ def access_token_issue(*, user, orig_iat: int | None = None) -> AccessToken:
 
 def access_token_decode(token: str) -> dict[str, Any]:
     """Return the verified claims of an access token, or raise a token error."""
+    if not _is_canonical_compact(token):
+        raise TokenInvalidError()
     required = list(REQUIRED_CLAIMS)
     if settings.JWT_ISSUER:
         required.append("iss")
@@ -156,6 +200,8 @@ def access_token_decode(token: str) -> dict[str, Any]:
                 algorithms=[algorithm],
                 issuer=settings.JWT_ISSUER,
                 audience=settings.JWT_AUDIENCE,
+                # Clock skew between the servers that issue and those that verify.
+                leeway=settings.JWT_LEEWAY,
                 options={
                     "require": required,
                     "verify_signature": True,

@@ -5,6 +5,7 @@ README lists each one. A production start (DJANGO_DEBUG off) with a missing or
 weak secret fails here, at import time, before any request is served.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -37,13 +38,20 @@ if not DEBUG and is_weak_secret(SECRET_KEY):
         "DJANGO_SECRET_KEY is missing or weak: production needs at least 50 random "
         "characters (python -c 'import secrets; print(secrets.token_urlsafe(64))')."
     )
+# Rotation: the previous DJANGO_SECRET_KEY values (comma-separated) still verify
+# what they signed (sessions, password fingerprints of tokens) but sign nothing.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#secret-key-fallbacks
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+if not DEBUG and any(is_weak_secret(fallback) for fallback in SECRET_KEY_FALLBACKS):
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY_FALLBACKS holds a weak secret.")
 
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with its password doors throttled (accounts/admin_site.py).
+    "accounts.apps.AccountsAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -187,21 +195,51 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Sign-in throttling --------------------------------------------------------
-# Password attempts (tokenAuth, changePassword) are limited per username and per
-# client IP, in fixed windows counted in the cache above (accounts/throttling.py).
-# A correct password does not count.
+# Password attempts at every door (tokenAuth, changePassword, /admin/ login) are
+# limited per username from one address, per username from all addresses (a much
+# higher ceiling, so a stranger cannot lock a user out of their own address while
+# a spray from many addresses still stops) and per client address, in fixed
+# windows counted in the cache above (accounts/throttling.py). A correct password
+# does not count.
 
 SIGN_IN_ATTEMPTS_PER_USERNAME = env.int("SIGN_IN_ATTEMPTS_PER_USERNAME", default=10)
+SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS = env.int(
+    "SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS", default=100
+)
 SIGN_IN_ATTEMPTS_PER_IP = env.int("SIGN_IN_ATTEMPTS_PER_IP", default=100)
 SIGN_IN_ATTEMPTS_WINDOW = env.int("SIGN_IN_ATTEMPTS_WINDOW", default=900)
-# How many reverse proxies in front of the app append the client's address to
-# X-Forwarded-For. 0 (the default) trusts the header not at all: REMOTE_ADDR counts.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Reverse proxies (addresses or CIDR networks, comma-separated) whose
+# X-Forwarded-For is believed: only a request whose direct peer is one of them has
+# its client address read from the header. Empty (the default): never.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
-if min(SIGN_IN_ATTEMPTS_PER_USERNAME, SIGN_IN_ATTEMPTS_PER_IP, SIGN_IN_ATTEMPTS_WINDOW) < 1:
+_sign_in_limits = (
+    SIGN_IN_ATTEMPTS_PER_USERNAME,
+    SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS,
+    SIGN_IN_ATTEMPTS_PER_IP,
+    SIGN_IN_ATTEMPTS_WINDOW,
+)
+if min(_sign_in_limits) < 1:
     raise ImproperlyConfigured("SIGN_IN_ATTEMPTS_* must be positive integers.")
-if TRUSTED_PROXY_COUNT < 0:
-    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+if SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS < SIGN_IN_ATTEMPTS_PER_USERNAME:
+    raise ImproperlyConfigured(
+        "SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS must be at least SIGN_IN_ATTEMPTS_PER_USERNAME."
+    )
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network."
+        ) from _error
+# Replaced by TRUSTED_PROXIES: a count of proxies let any client that reached the
+# server directly write its own address. Refused rather than ignored, since
+# ignoring it behind a proxy would count every client as the proxy's address.
+if env.int("TRUSTED_PROXY_COUNT", default=0):
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is no longer read: list the proxies' addresses in "
+        "TRUSTED_PROXIES instead (e.g. TRUSTED_PROXIES=10.0.0.0/8), and unset it."
+    )
 
 # --- JSON Web Tokens ----------------------------------------------------------
 # Access tokens are signed JWTs; refresh tokens are random strings stored as
@@ -214,14 +252,20 @@ if TRUSTED_PROXY_COUNT < 0:
 # stay in JWT_PREVIOUS_SIGNING_KEYS (HS256, comma-separated) or
 # JWT_PREVIOUS_PUBLIC_KEYS (PEM, one after another): they verify, never sign.
 # Every token names its key in a `kid` header (accounts/tokens.py).
+_jwt_algorithm = env("JWT_ALGORITHM", default="HS256")
+_jwt_previous_secrets = env.list("JWT_PREVIOUS_SIGNING_KEYS", default=[])
+if _jwt_algorithm == "HS256" and "JWT_SIGNING_KEY" not in os.environ:
+    # The HS256 key is DJANGO_SECRET_KEY: its fallbacks verify access tokens too,
+    # so rotating DJANGO_SECRET_KEY signs nobody out.
+    _jwt_previous_secrets += SECRET_KEY_FALLBACKS
 _jwt_keys = jwt_keys_configure(
-    algorithm=env("JWT_ALGORITHM", default="HS256"),
+    algorithm=_jwt_algorithm,
     secret=env("JWT_SIGNING_KEY", default=SECRET_KEY),
     secret_is_explicit="JWT_SIGNING_KEY" in os.environ,
     private_pem=env.str("JWT_PRIVATE_KEY", default="", multiline=True),
     public_pem=env.str("JWT_PUBLIC_KEY", default="", multiline=True),
     production=not DEBUG,
-    previous_secrets=env.list("JWT_PREVIOUS_SIGNING_KEYS", default=[]),
+    previous_secrets=_jwt_previous_secrets,
     previous_public_pems=env.str("JWT_PREVIOUS_PUBLIC_KEYS", default="", multiline=True),
 )
 JWT_ALGORITHM = _jwt_keys.algorithm
@@ -232,6 +276,11 @@ JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_ACCESS_TOKEN_LIFETIME
 JWT_REFRESH_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_REFRESH_TOKEN_LIFETIME", default=86400))
 JWT_ISSUER = env("JWT_ISSUER", default="") or None
 JWT_AUDIENCE = env("JWT_AUDIENCE", default="") or None
+# Clock skew allowed on `iat`, `nbf` and `exp` (seconds), between the machines
+# that issue and those that verify: a token "from the future" by less is accepted.
+JWT_LEEWAY = env.int("JWT_LEEWAY", default=5)
+if not 0 <= JWT_LEEWAY < JWT_ACCESS_TOKEN_LIFETIME.total_seconds():
+    raise ImproperlyConfigured("JWT_LEEWAY must be 0 or more and below JWT_ACCESS_TOKEN_LIFETIME.")
 
 # Only django-graphql-jwt's decorators are used (schema/core/auth.py); these keep
 # the library's own defaults safe should any other part of it ever be reached.
@@ -242,6 +291,7 @@ GRAPHQL_JWT = {
     "JWT_REFRESH_EXPIRATION_DELTA": JWT_REFRESH_TOKEN_LIFETIME,
     "JWT_LONG_RUNNING_REFRESH_TOKEN": True,
     "JWT_ALGORITHM": JWT_ALGORITHM,
+    "JWT_LEEWAY": JWT_LEEWAY,
     **(
         {"JWT_SECRET_KEY": JWT_SIGNING_KEY}
         if JWT_ALGORITHM == "HS256"

@@ -73,7 +73,7 @@ from graphql import (
     is_leaf_type,
 )
 
-from accounts.throttling import _ip_identity, client_ip
+from accounts.throttling import client_ip, ip_identity
 from schema.core.errors import ErrorCode
 
 logger = logging.getLogger("schema.cost")
@@ -367,7 +367,7 @@ def budget_key(request: HttpRequest) -> tuple[str, int] | None:
     ip = client_ip(request)
     if not ip:
         return None
-    return f"{KEY_PREFIX}:ip:{_digest('ip', _ip_identity(ip))}", settings.GRAPHQL_COST_BUDGET_PER_IP
+    return f"{KEY_PREFIX}:ip:{_digest('ip', ip_identity(ip))}", settings.GRAPHQL_COST_BUDGET_PER_IP
 
 
 def _charge(key: str, points: int, timeout: int) -> int:

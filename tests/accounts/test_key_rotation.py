@@ -117,7 +117,7 @@ def test_an_expired_token_of_a_previous_key_is_expired_not_invalid(api, user, se
     keys = Keys(settings, "HS256")
     keys.use(keys.old)
     now = int(time.time())
-    claims = access_token_issue(user=user).payload | {"iat": now - 600, "exp": now - 1}
+    claims = access_token_issue(user=user).payload | {"iat": now - 600, "exp": now - 60}
     token = jwt.encode(claims, OLD_SECRET, "HS256", headers={"kid": key_id(OLD_SECRET)})
 
     # when

@@ -36,9 +36,10 @@ def clock(monkeypatch):
 @pytest.fixture
 def limits(settings):
     settings.SIGN_IN_ATTEMPTS_PER_USERNAME = 3
+    settings.SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS = 7
     settings.SIGN_IN_ATTEMPTS_PER_IP = 5
     settings.SIGN_IN_ATTEMPTS_WINDOW = 900
-    settings.TRUSTED_PROXY_COUNT = 0
+    settings.TRUSTED_PROXIES = []
     return settings
 
 
@@ -69,13 +70,40 @@ def test_attempts_over_the_username_limit_are_refused_until_the_window_ends(limi
     fail(1)
 
 
-def test_username_limit_applies_whatever_the_address(limits, clock):
-    # given
+def test_a_stranger_using_up_a_username_from_one_address_spares_the_others(limits, clock):
+    # given: a stranger uses up alice's budget from their address
     fail(3, ip="203.0.113.7")
+
+    # when / then: refused there, while alice's own address still gets its tries
+    with pytest.raises(RateLimitedError):
+        fail(1, ip="203.0.113.7")
+    attempt = password_attempt_reserve(username="alice", request=request_from("198.51.100.1"))
+    password_attempt_succeeded(attempt)
+    fail(3, ip="198.51.100.1")
+
+
+def test_the_username_ceiling_stops_a_spray_from_many_addresses(limits, clock):
+    # given: seven failures from three addresses, none over its own budget
+    fail(3, ip="203.0.113.1")
+    fail(3, ip="203.0.113.2")
+    fail(1, ip="203.0.113.3")
+
+    # then: the username is refused from every address, a fresh one included
+    for ip in ("203.0.113.1", "203.0.113.3", "198.51.100.1"):
+        with pytest.raises(RateLimitedError):
+            fail(1, ip=ip)
+    fail(1, username="bob", ip="198.51.100.1")
+
+
+def test_the_username_ceiling_is_never_below_the_per_address_limit(limits, clock):
+    # given: a ceiling equal to the per-address limit
+    limits.SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS = 3
+    fail(2, ip="203.0.113.1")
+    fail(1, ip="203.0.113.2")
 
     # then
     with pytest.raises(RateLimitedError):
-        fail(1, ip="198.51.100.1")
+        fail(1, ip="203.0.113.2")
 
 
 def test_username_variants_share_one_counter(limits, clock):
@@ -170,33 +198,58 @@ def test_cache_keys_reveal_no_username_or_address(limits):
     # when
     keys = [key for key, _ in attempt_keys(username="alice", ip="203.0.113.7", window_index=1)]
 
-    # then
-    assert len(keys) == 2
+    # then: (username, address), username, address
+    assert len(keys) == 3
     assert not any("alice" in key or "203.0.113.7" in key for key in keys)
+    assert [limit for _, limit in attempt_keys(username="alice", ip=None, window_index=1)] == [
+        3,
+        7,
+    ]
+
+
+TRUSTED = ["10.0.0.0/8", "2001:db8:ffff::/48", "192.0.2.10"]
 
 
 @pytest.mark.parametrize(
-    ("proxies", "forwarded_for", "expected"),
+    ("peer", "forwarded_for", "expected"),
     [
-        (0, "198.51.100.1", "10.0.0.1"),
-        (1, "6.6.6.6, 198.51.100.1", "198.51.100.1"),
-        (2, "6.6.6.6, 198.51.100.1, 10.0.0.2", "198.51.100.1"),
-        (2, "198.51.100.1", "10.0.0.1"),
-        (1, "", "10.0.0.1"),
+        # The peer is no trusted proxy: the header is ignored, whatever it says.
+        ("203.0.113.7", "198.51.100.1", "203.0.113.7"),
+        ("203.0.113.7", "10.0.0.1", "203.0.113.7"),
+        ("[2001:db8:1::1]:443", "198.51.100.1", "[2001:db8:1::1]:443"),
+        # A trusted peer: the rightmost address that is no trusted proxy.
+        ("10.0.0.1", "198.51.100.1", "198.51.100.1"),
+        ("10.0.0.1", "6.6.6.6, 198.51.100.1", "198.51.100.1"),
+        ("10.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.2", "198.51.100.1"),
+        ("10.0.0.1", "10.9.9.9, 198.51.100.1, 192.0.2.10", "198.51.100.1"),
+        ("::ffff:10.0.0.1", "198.51.100.1", "198.51.100.1"),
+        ("[2001:db8:ffff::5]:8080", "2001:db8:1::9", "2001:db8:1::9"),
+        # Nothing but trusted proxies: the leftmost; no header: the peer.
+        ("10.0.0.1", "10.0.0.3, 10.0.0.2", "10.0.0.3"),
+        ("10.0.0.1", "", "10.0.0.1"),
+        ("10.0.0.1", None, "10.0.0.1"),
     ],
 )
-def test_x_forwarded_for_is_trusted_only_as_far_as_configured(
-    settings, proxies, forwarded_for, expected
-):
+def test_x_forwarded_for_is_read_only_from_a_trusted_proxy(settings, peer, forwarded_for, expected):
     # given
-    settings.TRUSTED_PROXY_COUNT = proxies
+    settings.TRUSTED_PROXIES = TRUSTED
 
     # then
-    assert client_ip(request_from("10.0.0.1", forwarded_for)) == expected
+    assert client_ip(request_from(peer, forwarded_for)) == expected
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_never_read(settings):
+    # given: the default
+    settings.TRUSTED_PROXIES = []
+
+    # then: even from loopback
+    assert client_ip(request_from("127.0.0.1", "198.51.100.1")) == "127.0.0.1"
 
 
 def test_spoofed_x_forwarded_for_does_not_escape_the_address_limit(limits, clock):
-    # given: no trusted proxy; the client rotates the header
+    # given: a proxy is trusted, but this client reaches the server directly
+    # and rotates the header
+    limits.TRUSTED_PROXIES = TRUSTED
     for number in range(5):
         password_attempt_reserve(
             username=f"user{number}", request=request_from("203.0.113.7", f"1.1.1.{number}")
@@ -205,6 +258,20 @@ def test_spoofed_x_forwarded_for_does_not_escape_the_address_limit(limits, clock
     # then
     with pytest.raises(RateLimitedError):
         password_attempt_reserve(username="x", request=request_from("203.0.113.7", "9.9.9.9"))
+
+
+def test_clients_behind_a_trusted_proxy_have_their_own_limits(limits, clock):
+    # given: one client behind the proxy over the address limit
+    limits.TRUSTED_PROXIES = TRUSTED
+    for number in range(5):
+        password_attempt_reserve(
+            username=f"user{number}", request=request_from("10.0.0.1", "198.51.100.1")
+        )
+
+    # then: it is refused, another client behind the same proxy is not
+    with pytest.raises(RateLimitedError):
+        password_attempt_reserve(username="x", request=request_from("10.0.0.1", "198.51.100.1"))
+    password_attempt_reserve(username="x", request=request_from("10.0.0.1", "198.51.100.2"))
 
 
 class BrokenCache:

@@ -43,7 +43,7 @@ PROJECT_VARIABLE_PREFIXES = (
     "GUNICORN_",
     "WEB_CONCURRENCY",
     "SENTRY_",
-    "TRUSTED_PROXY_COUNT",
+    "TRUSTED_PROX",
 )
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 

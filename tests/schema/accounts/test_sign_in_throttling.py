@@ -148,3 +148,120 @@ def test_change_password_guesses_share_the_sign_in_limit(api, sign_in, user, lim
     ]
     assert error_codes(second) == ["RATE_LIMITED"]
     assert error_codes(sign_in_as(api, password=PASSWORD)) == ["RATE_LIMITED"]
+
+
+@pytest.fixture
+def two_door_limits(settings):
+    """Three guesses per username from one address; nine from all addresses."""
+    settings.SIGN_IN_ATTEMPTS_PER_USERNAME = 3
+    settings.SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS = 9
+    settings.SIGN_IN_ATTEMPTS_PER_IP = 100
+    settings.SIGN_IN_ATTEMPTS_WINDOW = 900
+    return settings
+
+
+def client_at(address: str) -> GraphQLClient:
+    return GraphQLClient(Client(REMOTE_ADDR=address))
+
+
+def test_a_stranger_cannot_lock_a_user_out_of_their_own_address(user, two_door_limits):
+    # given: a stranger uses up alice's budget from their address
+    stranger = client_at("203.0.113.66")
+    for _ in range(3):
+        assert error_codes(sign_in_as(stranger)) == ["INVALID_CREDENTIALS"]
+
+    # when
+    stranger_with_the_password = sign_in_as(stranger, password=PASSWORD)
+    alice_at_home = sign_in_as(client_at("198.51.100.1"), password=PASSWORD)
+
+    # then
+    assert error_codes(stranger_with_the_password) == ["RATE_LIMITED"]
+    assert "errors" not in alice_at_home
+    assert alice_at_home["data"]["tokenAuth"]["user"] == {"username": "alice"}
+
+
+def test_a_spray_from_many_addresses_stops_at_the_username_ceiling(user, two_door_limits):
+    # given: nine wrong passwords from three addresses, none over its own budget
+    for host in (1, 2, 3):
+        for _ in range(3):
+            assert error_codes(sign_in_as(client_at(f"203.0.113.{host}"))) == [
+                "INVALID_CREDENTIALS"
+            ]
+
+    # when: every address, alice's own included, and with the right password
+    results = [
+        sign_in_as(client_at(address), password=PASSWORD)
+        for address in ("198.51.100.1", "203.0.113.4", "2001:db8::1")
+    ]
+
+    # then
+    assert [error_codes(result) for result in results] == [["RATE_LIMITED"]] * 3
+
+
+def test_change_password_follows_the_same_per_address_rules(user, sign_in, two_door_limits):
+    # given: alice signed in at home; a stranger burns her budget elsewhere
+    token = sign_in(user)["token"]
+    stranger = client_at("203.0.113.66")
+    for _ in range(3):
+        sign_in_as(stranger)
+    variables = {"oldPassword": PASSWORD, "newPassword": "a-much-better-passphrase-42"}
+
+    # when: the same token from the stranger's address, then from hers
+    from_stranger = stranger.execute(
+        CHANGE_PASSWORD, {**variables, "oldPassword": "guess"}, token=token
+    )
+    at_home = client_at("198.51.100.1").execute(CHANGE_PASSWORD, variables, token=token)
+
+    # then
+    assert error_codes(from_stranger) == ["RATE_LIMITED"]
+    assert at_home["data"]["changePassword"]["errors"] == []
+
+
+def test_change_password_is_refused_everywhere_past_the_username_ceiling(
+    user, sign_in, two_door_limits
+):
+    # given
+    token = sign_in(user)["token"]
+    for host in (1, 2, 3):
+        for _ in range(3):
+            sign_in_as(client_at(f"203.0.113.{host}"))
+    variables = {"oldPassword": PASSWORD, "newPassword": "a-much-better-passphrase-42"}
+
+    # when
+    result = client_at("198.51.100.1").execute(CHANGE_PASSWORD, variables, token=token)
+
+    # then
+    assert error_codes(result) == ["RATE_LIMITED"]
+    assert result["data"] == {"changePassword": None}
+
+
+def test_forged_x_forwarded_for_from_an_untrusted_peer_is_ignored(db, settings):
+    # given: the defaults (100 per address), a trusted proxy that this client is
+    # not, and a client that reaches the server directly with a new
+    # X-Forwarded-For on every request, guessing a new username each time
+    settings.SIGN_IN_ATTEMPTS_PER_IP = 100
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    codes: list[str] = []
+
+    # when: 110 wrong passwords, five per request
+    for request_number in range(22):
+        document = (
+            "mutation {"
+            + " ".join(
+                f'a{n}: tokenAuth(username: "user{request_number}-{n}", password: "x") {{ token }}'
+                for n in range(5)
+            )
+            + "}"
+        )
+        response = client.post(
+            "/graphql/",
+            {"query": document},
+            content_type="application/json",
+            headers={"X-Forwarded-For": f"10.0.{request_number}.1, 198.51.100.{request_number}"},
+        )
+        codes += error_codes(response.json())
+
+    # then: the hundred-and-first is refused
+    assert len(codes) == 110
+    assert codes == ["INVALID_CREDENTIALS"] * 100 + ["RATE_LIMITED"] * 10

@@ -95,7 +95,8 @@ def stripped_signature(attacker: Attacker) -> str:
 
 def expired(attacker: Attacker) -> str:
     now = int(time.time())
-    return attacker.sign(attacker.user, iat=now - 600, exp=now - 1, origIat=now - 600)
+    # Past the clock-skew leeway (JWT_LEEWAY).
+    return attacker.sign(attacker.user, iat=now - 600, exp=now - 60, origIat=now - 600)
 
 
 def future_nbf(attacker: Attacker) -> str:

@@ -486,3 +486,29 @@ def request_cost_check(
         )
         return CostCheck(error=error, extensions=extensions, retry_after=retry_after)
     return CostCheck(extensions=extensions)
+
+
+def document_preparation_check(request: HttpRequest, query: str) -> CostCheck:
+    """Charge the parsing and validation of a document this process has not cached.
+
+    Preparing a document is the one expensive step a stranger controls before any
+    query cost applies (up to tens of milliseconds for one within the limits), and
+    varying a document defeats the cache. So a document that is not cached costs
+    GRAPHQL_DOCUMENT_PREPARATION_COST points per 1,000 characters (at least one)
+    from the caller's budget, before it is parsed: a client cycling hostile
+    documents is refused (RATE_LIMITED) after its budget's worth, at the price of
+    a cache increment. A cached document costs nothing here.
+    """
+    points = math.ceil(len(query) * settings.GRAPHQL_DOCUMENT_PREPARATION_COST / 1000)
+    if points <= 0:
+        return CostCheck()
+    charge = budget_charge(request, points)
+    if not charge.refused:
+        return CostCheck()
+    retry_after = charge.status.window_resets_in
+    error = GraphQLError(
+        f"The query cost budget is spent: preparing this new document costs {points} "
+        f"points and {charge.status.remaining} are left. Try again in {retry_after} seconds.",
+        extensions={"code": ErrorCode.RATE_LIMITED.value, "retryAfter": retry_after},
+    )
+    return CostCheck(error=error, retry_after=retry_after)

@@ -93,6 +93,10 @@ class DocumentCache:
             self._entries.move_to_end(digest)
             return entry[0]
 
+    def contains(self, digest: str) -> bool:
+        """Whether the document is cached (without counting as a use)."""
+        return digest in self._entries
+
     def put(self, digest: str, document: DocumentNode, size: int) -> None:
         limit = settings.GRAPHQL_DOCUMENT_CACHE_SIZE
         byte_limit = settings.GRAPHQL_DOCUMENT_CACHE_BYTES

@@ -41,8 +41,8 @@ from graphql import (
 )
 
 from accounts.authentication import request_authenticate
-from schema.core.cost import cost_requested, request_cost_check
-from schema.core.documents import document_prepare
+from schema.core.cost import cost_requested, document_preparation_check, request_cost_check
+from schema.core.documents import document_cache, document_prepare
 from schema.core.errors import (
     DATABASE_UNAVAILABLE_ERRORS,
     ErrorCode,
@@ -306,6 +306,10 @@ class GraphQLApiView(GraphiQLOfflineView):
         if requested.error is not None:
             return ExecutionResult(errors=[requested.error]), False
         schema = self.schema.graphql_schema
+        if not document_cache.contains(requested.digest):
+            preparation = document_preparation_check(request, requested.query)
+            if preparation.error is not None:
+                return ExecutionResult(errors=[preparation.error]), False
         document, errors = document_prepare(schema, requested.query, requested.digest)
         if document is None:
             return ExecutionResult(errors=errors), False

@@ -58,6 +58,12 @@ def post(client, query, variables=None, *, token=None, extensions=None, ip="203.
     )
 
 
+@pytest.fixture(autouse=True)
+def _no_preparation_charge(settings):
+    """These tests count query cost alone; test_preparation_cost.py counts the other charge."""
+    settings.GRAPHQL_DOCUMENT_PREPARATION_COST = 0
+
+
 @pytest.fixture
 def clock(monkeypatch):
     """A controllable clock for the budgets; starts at the beginning of a window."""

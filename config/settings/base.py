@@ -184,6 +184,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Bounded data: no door (admin, manage.py) sets a password the API refuses.
+    {"NAME": "accounts.validators.MaximumLengthValidator"},
 ]
 
 # --- Sign-in throttling --------------------------------------------------------

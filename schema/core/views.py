@@ -308,7 +308,7 @@ class GraphQLApiView(GraphiQLOfflineView):
             return ExecutionResult(errors=errors), False
         if requested.register:
             # Only now: a document too large or invalid is never stored.
-            persisted_query_register(requested.digest, requested.query)
+            persisted_query_register(requested.digest, requested.query, user=request.user)
         refused_variables = variables_error(params.variables)
         if refused_variables is not None:
             return ExecutionResult(errors=[refused_variables]), False

@@ -120,3 +120,19 @@ def test_production_start_refuses_a_missing_allow_list(tmp_path):
     # then
     assert server.returncode != 0
     assert "GRAPHQL_PERSISTED_QUERIES_FILE is unusable" in output
+
+
+def test_production_start_refuses_persisted_queries_on_the_throttle_redis_server(tmp_path):
+    # when: another database number of the same server, as the README once suggested
+    server = _gunicorn(
+        tmp_path,
+        DJANGO_SECRET_KEY=STRONG_SECRET,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        PERSISTED_QUERY_CACHE_URL="redis://localhost:6379/1",
+    )
+    output, _ = server.communicate(timeout=60)
+
+    # then
+    assert server.returncode != 0
+    assert "PERSISTED_QUERY_CACHE_URL is the Redis server of REDIS_URL" in output

@@ -117,7 +117,7 @@ X_FRAME_OPTIONS = "DENY"
 # Tokens travel in the Authorization header, never in cookies: no credentials.
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-CORS_URLS_REGEX = r"^/graphql/$"
+CORS_URLS_REGEX = r"^/graphql/?$"
 CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type")
 CORS_ALLOW_CREDENTIALS = False

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every response (even an early one) has its request id and log line.
     "config.middleware.RequestLogMiddleware",
+    # Next, so it sees every error response of an API path, Django's HTML ones too.
+    "config.middleware.ApiJsonErrorMiddleware",
     # Before the rest, so that even a preflight answered early gets its CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",

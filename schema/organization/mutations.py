@@ -25,7 +25,10 @@ from schema.core.mutations import BaseMutation
 from schema.organization.types import MembershipType, OrganizationType, Role
 
 ORGANIZATION_ID = "The organization's global ID."
-SLUG_ARGUMENT = "Unique URL-safe name, at most 220 characters"
+SLUG_ARGUMENT = (
+    "URL-safe name, at most 220 characters; a public name, unique across the service: "
+    "one any organization holds (even one you cannot see) is UNIQUE"
+)
 DESCRIPTION_ARGUMENT = f"Free text, at most {DESCRIPTION_MAX_LENGTH:,} characters."
 EMAIL_ARGUMENT = "A valid e-mail address, at most 254 characters."
 WEBSITE_ARGUMENT = "A valid http(s) URL, at most 200 characters."

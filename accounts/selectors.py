@@ -17,4 +17,7 @@ def user_get_active(*, user_id: str) -> User | None:
 
 def user_get_by_username(*, username: str) -> User | None:
     """The active user with this username, or None."""
+    if len(username) > User._meta.get_field("username").max_length:
+        # No such user can exist; the database never sees the text.
+        return None
     return User.objects.filter(username=username, is_active=True).first()

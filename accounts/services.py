@@ -35,6 +35,7 @@ from accounts.tokens import (
     password_fingerprint,
     password_fingerprint_matches,
 )
+from accounts.validators import password_length_error
 
 
 @dataclass(frozen=True)
@@ -100,11 +101,31 @@ def _refresh_tokens_revoke_all(*, user: User) -> int:
     )
 
 
+def _sign_in_input_check(*, username: str, password: str) -> None:
+    length_error = password_length_error("password", password)
+    if length_error is not None:
+        raise length_error
+    username_max_length = User._meta.get_field("username").max_length
+    if len(username) > username_max_length:
+        raise ValidationError(
+            {
+                "username": ValidationError(
+                    "Usernames have at most %(limit_value)d characters.",
+                    code="max_length",
+                    params={"limit_value": username_max_length},
+                )
+            }
+        )
+
+
 def token_obtain(*, username: str, password: str, request: HttpRequest | None = None) -> TokenPair:
     """Sign in with a password: a new access token and a new refresh-token chain.
 
-    Throttled like every password check (accounts/throttling.py).
+    Throttled like every password check (accounts/throttling.py). A username
+    or password longer than any that can exist is refused before either counter
+    or the hasher sees it (ValidationError).
     """
+    _sign_in_input_check(username=username, password=password)
     user = password_check_throttled(
         username=username,
         request=request,
@@ -209,7 +230,13 @@ def user_password_change(
     access token buys no extra guesses.
     """
     errors: dict[str, list[ValidationError]] = {}
-    if not password_check_throttled(
+    # Over-long passwords are refused unhashed and unvalidated, and take no
+    # throttle slot: no password that long can be right.
+    for field, password in (("old_password", old_password), ("new_password", new_password)):
+        length_error = password_length_error(field, password)
+        if length_error is not None:
+            errors.update(length_error.error_dict)
+    if "old_password" not in errors and not password_check_throttled(
         username=user.get_username(),
         request=request,
         check=lambda: user.check_password(old_password),
@@ -217,10 +244,11 @@ def user_password_change(
         errors["old_password"] = [
             ValidationError("Your old password was entered incorrectly.", code="password_incorrect")
         ]
-    try:
-        password_validation.validate_password(new_password, user)
-    except ValidationError as error:
-        errors["new_password"] = error.error_list
+    if "new_password" not in errors:
+        try:
+            password_validation.validate_password(new_password, user)
+        except ValidationError as error:
+            errors["new_password"] = error.error_list
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

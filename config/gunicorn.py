@@ -26,6 +26,15 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 25.1+ opens a control socket for `gunicornc` (worker counts, reload,
+# shutdown) at one path per *user* ($XDG_RUNTIME_DIR/gunicorn.ctl or
+# ~/.gunicorn/gunicorn.ctl): a second instance on the host silently takes it over,
+# so commands meant for one reach another. Off, unless GUNICORN_CONTROL_SOCKET
+# names a path of this instance's own (mode 0600).
+_control_socket_path = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not _control_socket_path
+if _control_socket_path:
+    control_socket = _control_socket_path
 wsgi_app = "config.wsgi:application"
 
 

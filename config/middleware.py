@@ -1,9 +1,11 @@
-"""Request ids and one structured log line per GraphQL request."""
+"""Request ids, one structured log line per GraphQL request, JSON errors on API paths."""
 
+import json
 import logging
 import re
 import time
 import uuid
+from http import HTTPStatus
 
 from django.db import connection
 
@@ -61,3 +63,62 @@ class RequestLogMiddleware:
                 },
             )
         return response
+
+
+# The API's paths: GraphQL (with or without the slash, and anything below it)
+# and the health probes. The admin and static files keep Django's own pages.
+API_PATH = re.compile(r"^/(?:graphql|healthz|readyz)(?:/|$)")
+JSON_MEDIA_TYPES = ("application/json", "application/graphql-response+json")
+
+
+def _error_code(status: int) -> str:
+    # config imports schema, never the reverse (schema.core.errors holds the codes).
+    from schema.core.errors import ErrorCode
+
+    if status == 404:
+        return ErrorCode.NOT_FOUND.value
+    if status == 503:
+        return ErrorCode.SERVICE_UNAVAILABLE.value
+    if status >= 500:
+        return ErrorCode.INTERNAL_SERVER_ERROR.value
+    return ErrorCode.BAD_REQUEST.value
+
+
+class ApiJsonErrorMiddleware:
+    """An API path never answers HTML: Django's error pages become coded JSON errors.
+
+    A 404 from URL resolution, a 405 from a probe, a 400 for a bad Host header and
+    a 500 from anything outside the GraphQL view's own handling are rendered by
+    Django as HTML, with debug on as its technical pages (tracebacks, settings).
+    On an API path this replaces the body, keeping the status and headers, with
+    `{"errors": [{"message", "extensions": {"code"}}]}`; the details stay in the
+    server log.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and not response.streaming
+            and API_PATH.match(request.path_info)
+            and not response.get("Content-Type", "").startswith(JSON_MEDIA_TYPES)
+        ):
+            error = {
+                "message": _reason(response.status_code),
+                "extensions": {"code": _error_code(response.status_code)},
+            }
+            response.content = json.dumps({"errors": [error]}).encode()
+            response["Content-Type"] = "application/json; charset=utf-8"
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+        return response
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase + "."
+    except ValueError:
+        return f"HTTP {status}."

@@ -1,9 +1,51 @@
 """What makes settings unfit for a production start (checked by config/gunicorn.py)."""
 
+import socket
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
 from config.settings.base import DEVELOPMENT_SECRET_KEY, is_weak_secret
-from schema.core.persisted import allow_list
+from schema.core.persisted import allow_list, registration_allowed
+
+REDIS_DEFAULT_PORT = 6379
+
+
+def _redis_server(url: str) -> set[tuple]:
+    """The addresses one Redis URL connects to: (address, port) pairs, or its socket path."""
+    parts = urlsplit(url.strip())
+    if parts.scheme == "unix":
+        return {("unix", parts.path)}
+    host = (parts.hostname or "localhost").lower()
+    port = parts.port or REDIS_DEFAULT_PORT
+    try:
+        # Two names of one machine ("localhost", "127.0.0.1") are one server.
+        return {
+            (address[4][0], port)
+            for address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        }
+    except OSError:
+        return {(host, port)}
+
+
+def redis_servers(cache: dict) -> set[tuple]:
+    """Every Redis server a CACHES entry uses (LOCATION may list several); empty if not Redis."""
+    if not cache["BACKEND"].endswith("RedisCache"):
+        return set()
+    location = cache["LOCATION"]
+    urls = location.split(",") if isinstance(location, str) else location
+    return set().union(*(_redis_server(url) for url in urls if url.strip()))
+
+
+def persisted_queries_share_throttle_memory() -> bool:
+    """Whether registrations could fill the memory that holds the throttle counters.
+
+    The same Redis server, whatever the database number: databases share one
+    `maxmemory`, and allkeys-lru evicts from all of them.
+    """
+    default = redis_servers(settings.CACHES["default"])
+    persisted = redis_servers(settings.CACHES[settings.GRAPHQL_PERSISTED_QUERY_CACHE])
+    return registration_allowed() and bool(default & persisted)
 
 
 def production_problems(*, workers: int = 1) -> list[str]:
@@ -13,6 +55,14 @@ def production_problems(*, workers: int = 1) -> list[str]:
         problems.append(
             "REDIS_URL is not set: with several workers each would keep its own sign-in "
             "throttle counters, multiplying the attempts an attacker gets."
+        )
+    if persisted_queries_share_throttle_memory():
+        problems.append(
+            "PERSISTED_QUERY_CACHE_URL is the Redis server of REDIS_URL: a database number "
+            "isolates no memory, so persisted-query registrations could evict the sign-in "
+            "throttle counters. Give it a Redis server of its own, unset it (each process "
+            "keeps its own), or turn registration off "
+            "(GRAPHQL_PERSISTED_QUERY_REGISTRATIONS_PER_USER=0)."
         )
     if settings.GRAPHQL_PERSISTED_QUERIES_ONLY:
         try:

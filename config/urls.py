@@ -7,15 +7,16 @@ from django.views.decorators.csrf import csrf_exempt
 from config.health import healthz, readyz
 from schema.core.views import GraphQLApiView
 
+# CSRF does not apply: a /graphql/ request is authenticated by its Bearer
+# header only, never by a cookie, so a cross-site form carries no identity.
+graphql_view = csrf_exempt(GraphQLApiView.as_view())
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
-    # CSRF does not apply: a /graphql/ request is authenticated by its Bearer
-    # header only, never by a cookie, so a cross-site form carries no identity.
-    path(
-        "graphql/",
-        csrf_exempt(GraphQLApiView.as_view()),
-        name="graphql",
-    ),
+    path("graphql/", graphql_view, name="graphql"),
+    # Without the slash too, answered the same: APPEND_SLASH would redirect a
+    # GET (which clients do not follow with a POST) and fail a POST outright.
+    path("graphql", graphql_view),
 ]

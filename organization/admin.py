@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from organization.models import Membership, Organization
@@ -18,6 +19,12 @@ class OrganizationAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
     raw_id_fields = ("created_by",)
     inlines = (MembershipInline,)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A bounded CharField, but free text: edited in a text area, not one line.
+        if db_field.name == "description":
+            kwargs["widget"] = forms.Textarea
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Membership)

@@ -4,13 +4,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+# Free text is bounded like every other input: a description is shown in lists,
+# so its size multiplies into every page of results (README, "Limits").
+DESCRIPTION_MAX_LENGTH = 10_000
+
 
 class Organization(models.Model):
     """A group of users; visible only to its members (and to staff)."""
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
-    description = models.TextField(blank=True)
+    description = models.CharField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
     contact_email = models.EmailField(blank=True)
     website = models.URLField(blank=True)
     is_active = models.BooleanField(default=True)

@@ -6,6 +6,7 @@ queryset from here is safe to hand to the API as it is.
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
+from accounts.models import User
 from organization.models import Membership, Organization
 
 
@@ -63,6 +64,9 @@ def membership_list(*, organization: Organization) -> QuerySet[Membership]:
 
 def membership_get(*, organization: Organization, username: str) -> Membership:
     """The membership of `username` in `organization`; DoesNotExist when none."""
+    if len(username) > User._meta.get_field("username").max_length:
+        # No user has so long a name; the database never sees the text.
+        raise Membership.DoesNotExist
     return Membership.objects.select_related("user").get(
         organization=organization, user__username=username
     )

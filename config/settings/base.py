@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every response (even an early one) has its request id and log line.
     "config.middleware.RequestLogMiddleware",
+    # Next, so it sees every error response of an API path, Django's HTML ones too.
+    "config.middleware.ApiJsonErrorMiddleware",
     # Before the rest, so that even a preflight answered early gets its CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -125,7 +127,7 @@ X_FRAME_OPTIONS = "DENY"
 # Tokens travel in the Authorization header, never in cookies: no credentials.
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-CORS_URLS_REGEX = r"^/graphql/$"
+CORS_URLS_REGEX = r"^/graphql/?$"
 CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type")
 CORS_ALLOW_CREDENTIALS = False
@@ -169,10 +171,15 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
 }
-# Apollo persisted queries live in their own cache, so registrations can never
-# crowd out the throttle counters: point it at a Redis database (or instance)
-# with a memory cap and `maxmemory-policy allkeys-lru`. By default it shares REDIS_URL.
-PERSISTED_QUERY_CACHE_URL = env("PERSISTED_QUERY_CACHE_URL", default=REDIS_URL)
+# Apollo persisted queries live in their own cache, never in the one that holds
+# the throttle counters: a Redis database number isolates no memory, so with
+# allkeys-lru registrations would evict the counters. Set it to a Redis *server*
+# of its own (memory cap, `maxmemory-policy allkeys-lru`) to share registrations
+# across workers; the production start refuses the same server as REDIS_URL
+# (config/production.py). Unset: each process keeps its own, at most
+# PERSISTED_QUERY_LOCAL_ENTRIES documents.
+PERSISTED_QUERY_CACHE_URL = env("PERSISTED_QUERY_CACHE_URL", default="")
+PERSISTED_QUERY_LOCAL_ENTRIES = 500
 CACHES["persisted_queries"] = (
     {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -180,7 +187,11 @@ CACHES["persisted_queries"] = (
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
     if PERSISTED_QUERY_CACHE_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "apq"}
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "apq",
+        "OPTIONS": {"MAX_ENTRIES": PERSISTED_QUERY_LOCAL_ENTRIES},
+    }
 )
 GRAPHQL_PERSISTED_QUERY_CACHE = "persisted_queries"
 
@@ -192,6 +203,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Bounded data: no door (admin, manage.py) sets a password the API refuses.
+    {"NAME": "accounts.validators.MaximumLengthValidator"},
 ]
 
 # --- Sign-in throttling --------------------------------------------------------
@@ -361,6 +374,11 @@ GRAPHQL_DOCUMENT_CACHE_BYTES = env.int("GRAPHQL_DOCUMENT_CACHE_BYTES", default=3
 # Apollo's automatic persisted queries (schema/core/persisted.py): how long a
 # registered document stays in the shared cache, in seconds.
 GRAPHQL_PERSISTED_QUERY_TTL = env.int("GRAPHQL_PERSISTED_QUERY_TTL", default=86_400)
+# Only signed-in users register new documents, at most this many an hour each
+# (counted in the default cache); 0 turns registration off. Anyone runs a known hash.
+GRAPHQL_PERSISTED_QUERY_REGISTRATIONS_PER_USER = env.int(
+    "GRAPHQL_PERSISTED_QUERY_REGISTRATIONS_PER_USER", default=100
+)
 # Allow-list mode: run only the documents of this JSON file ({sha256: document}).
 GRAPHQL_PERSISTED_QUERIES_ONLY = env.bool("GRAPHQL_PERSISTED_QUERIES_ONLY", default=False)
 GRAPHQL_PERSISTED_QUERIES_FILE = env(

@@ -18,6 +18,7 @@ from accounts.services import (
     token_revoke_all,
     user_password_change,
 )
+from accounts.validators import PASSWORD_MAX_LENGTH
 from schema.accounts.types import TokenPairFields, token_pair_fields
 from schema.core.auth import login_required
 from schema.core.mutations import BaseMutation
@@ -42,8 +43,16 @@ class TokenAuth(TokenPairFields, graphene.Mutation):
         )
 
     class Arguments:
-        username = graphene.String(required=True, description="The user's username.")
-        password = graphene.String(required=True, description="The user's password.")
+        username = graphene.String(
+            required=True, description="The user's username (at most 150 characters)."
+        )
+        password = graphene.String(
+            required=True,
+            description=(
+                f"The user's password (at most {PASSWORD_MAX_LENGTH} characters; a longer "
+                "one is BAD_USER_INPUT, before any attempt is counted)."
+            ),
+        )
 
     @classmethod
     def mutate(cls, root, info, username: str, password: str):
@@ -136,10 +145,16 @@ class ChangePassword(token_pair_fields(required=False), BaseMutation):
         )
 
     class Arguments:
-        old_password = graphene.String(required=True, description="The current password.")
+        old_password = graphene.String(
+            required=True,
+            description=f"The current password (at most {PASSWORD_MAX_LENGTH} characters).",
+        )
         new_password = graphene.String(
             required=True,
-            description="The new password; it must pass the server's password validators.",
+            description=(
+                "The new password; it must pass the server's password validators "
+                f"(at most {PASSWORD_MAX_LENGTH} characters)."
+            ),
         )
 
     @classmethod

@@ -39,8 +39,8 @@ Clients switch on the code, never on the message. The codes:
   its hash does not match the `query` sent with it.
 - PERSISTED_QUERY_NOT_ALLOWED: the allow-list mode is on and the document is not
   on the list (GRAPHQL_PERSISTED_QUERIES_ONLY).
-- BAD_REQUEST: the HTTP request itself is malformed (bad JSON, no query, wrong
-  method or media type, ...).
+- BAD_REQUEST: the HTTP request itself is malformed (bad JSON, a JSON member or
+  URL parameter named twice, no query, wrong method or media type, ...).
 - SERVICE_UNAVAILABLE: the database could not be reached or did not answer in
   time (connect or statement timeout); nothing was written; retry shortly.
 - INTERNAL_SERVER_ERROR: an unexpected failure; logged with its traceback.

@@ -4,9 +4,15 @@ A client (Apollo Client, urql) first sends only `extensions.persistedQuery =
 {version: 1, sha256Hash}`. If this server knows the document, it runs; if not,
 it answers PERSISTED_QUERY_NOT_FOUND (message "PersistedQueryNotFound", as the
 clients expect) and the client sends the hash again with the full `query`,
-which registers it. Registered texts live in the document cache of the process
-and in Django's cache (Redis in production), so every worker and instance knows
-a hash once any of them has seen it.
+which registers it. Registered texts live in their own cache
+(PERSISTED_QUERY_CACHE_URL: a Redis server of their own, shared by every worker
+and instance; process memory without it).
+
+Registration is what strangers could use to fill memory, so it is bounded: only
+a signed-in user registers, at most GRAPHQL_PERSISTED_QUERY_REGISTRATIONS_PER_USER
+documents an hour, each at most GRAPHQL_MAX_DOCUMENT_SIZE bytes. Anyone may run a
+registered hash. A request that may not register is answered as usual and stores
+nothing: the client keeps sending the full text, which every APQ client handles.
 
 Allow-list mode (GRAPHQL_PERSISTED_QUERIES_ONLY) executes only the documents in
 GRAPHQL_PERSISTED_QUERIES_FILE, a JSON object of {sha256 hash: document}
@@ -16,6 +22,7 @@ generated at the client's build; nothing can be registered then.
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,6 +39,10 @@ logger = logging.getLogger("schema.persisted")
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 SHARED_CACHE_PREFIX = "apq:"
+# Registration quotas count in the default cache, shared by every worker: one
+# small counter per registering user per window.
+QUOTA_KEY_PREFIX = "apq-quota:"
+QUOTA_WINDOW_SECONDS = 3600
 
 
 def _error(message: str, code: ErrorCode) -> GraphQLError:
@@ -72,14 +83,48 @@ def _registered_text(digest: str) -> str | None:
         return None
 
 
-def persisted_query_register(digest: str, query: str) -> None:
-    """Remember a document that passed every check, for hash-only requests to come."""
+def registration_allowed() -> bool:
+    """Whether this configuration registers documents at all."""
+    return (
+        not settings.GRAPHQL_PERSISTED_QUERIES_ONLY
+        and settings.GRAPHQL_PERSISTED_QUERY_REGISTRATIONS_PER_USER > 0
+    )
+
+
+def _quota_slot_taken(user) -> bool:
+    """Take one of the user's registrations of this window; False once none is left."""
+    window = int(time.time() // QUOTA_WINDOW_SECONDS)
+    key = f"{QUOTA_KEY_PREFIX}{user.pk}:{window}"
+    counters = caches["default"]
+    # add + incr are atomic in Redis, so parallel registrations cannot overshoot.
+    counters.add(key, 0, timeout=QUOTA_WINDOW_SECONDS + 60)
+    return counters.incr(key) <= settings.GRAPHQL_PERSISTED_QUERY_REGISTRATIONS_PER_USER
+
+
+def persisted_query_register(digest: str, query: str, *, user) -> bool:
+    """Remember a document that passed every check, for hash-only requests to come.
+
+    Only for a signed-in `user` within their hourly quota, and only a text of at
+    most GRAPHQL_MAX_DOCUMENT_SIZE bytes; otherwise nothing is stored. Returns
+    whether the document is registered now.
+    """
+    if not (user.is_authenticated and registration_allowed()):
+        return False
+    if len(query.encode()) > settings.GRAPHQL_MAX_DOCUMENT_SIZE:
+        return False
+    key = SHARED_CACHE_PREFIX + digest
     try:
-        _store().set(
-            SHARED_CACHE_PREFIX + digest, query, timeout=settings.GRAPHQL_PERSISTED_QUERY_TTL
-        )
-    except Exception:
-        logger.warning("persisted query not shared: the cache is unreachable", exc_info=True)
+        store = _store()
+        if store.has_key(key):
+            # Known already (another worker registered it): no quota spent.
+            return True
+        if not _quota_slot_taken(user):
+            return False
+        store.set(key, query, timeout=settings.GRAPHQL_PERSISTED_QUERY_TTL)
+    except Exception:  # a cache outage only costs the client a resend
+        logger.warning("persisted query not registered: a cache is unreachable", exc_info=True)
+        return False
+    return True
 
 
 @dataclass(frozen=True)

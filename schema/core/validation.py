@@ -5,6 +5,7 @@ adding to them, so the second pass always starts from `specified_rules`.
 """
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -59,8 +60,8 @@ class NoNulCharacterRule(ValidationRule):
             )
 
 
-def contains_nul(value: Any) -> bool:
-    """Whether a variables value holds an unstorable character anywhere, keys included.
+def variable_strings(value: Any) -> Iterator[str]:
+    """Every string anywhere in a variables value, keys included.
 
     Iterative, so a deeply nested value cannot exhaust the stack.
     """
@@ -68,20 +69,29 @@ def contains_nul(value: Any) -> bool:
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            if UNSTORABLE_CHARACTERS.search(item):
-                return True
+            yield item
         elif isinstance(item, dict):
             pending.extend(item.keys())
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
-    return False
 
 
 def variables_error(variables: dict[str, Any] | None) -> GraphQLError | None:
     """The reason to refuse the request's variables before coercion, if any."""
-    if variables and contains_nul(variables):
-        return GraphQLError(NUL_MESSAGE, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
+    if not variables:
+        return None
+    # A string argument is no longer through a variable than it can be as a
+    # literal in the document; each field's own, smaller limit comes after.
+    limit = settings.GRAPHQL_MAX_DOCUMENT_SIZE
+    for text in variable_strings(variables):
+        if len(text) > limit:
+            return GraphQLError(
+                f"A string in the variables is longer than {limit} characters.",
+                extensions={"code": ErrorCode.BAD_USER_INPUT.value},
+            )
+        if UNSTORABLE_CHARACTERS.search(text):
+            return GraphQLError(NUL_MESSAGE, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
     return None
 
 

@@ -105,12 +105,82 @@ def response_media_type(request) -> str:
     return chosen
 
 
+REPEATED_MEMBER_MESSAGE = "repeats a member name in a JSON object; send each member once"
+
+
+class RepeatedMemberError(ValueError):
+    """A JSON object names a member twice (orjson, like json.loads, keeps the last)."""
+
+
+def json_loads(text: bytes | str) -> Any:
+    """orjson.loads, and refuse a repeated member name anywhere (RepeatedMemberError).
+
+    Two `query` members would let a proxy that reads the first and this server,
+    which would keep the last, see different requests. orjson has no such check,
+    so this counts colons: the text has one per member plus one per ':' inside a
+    string; written back by orjson, the parsed value keeps every string but loses
+    a repeated member, its colon and its value's. Equal counts mean no repeat,
+    for one orjson.dumps and two byte counts. The text is orjson's to accept
+    first, so its depth and surrogate limits hold.
+    """
+    data = orjson.loads(text)
+    if not isinstance(data, dict | list):
+        return data
+    raw = text if isinstance(text, bytes) else text.encode()
+    if b"u003" in raw:
+        # Perhaps a colon written as an escape ("\u003a"), which has no colon
+        # byte: no JSON encoder writes one, so the exact, slower check is rare.
+        _repeated_members_refuse(raw)
+        return data
+    try:
+        parsed_colons = orjson.dumps(data).count(b":")
+    except TypeError:
+        # orjson writes 255 levels at most but reads 1024: count those by hand.
+        parsed_colons = _colons_in(data)
+    if raw.count(b":") != parsed_colons:
+        raise RepeatedMemberError(REPEATED_MEMBER_MESSAGE)
+    return data
+
+
+def _pairs_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    if len({name for name, _ in pairs}) != len(pairs):
+        raise RepeatedMemberError(REPEATED_MEMBER_MESSAGE)
+    return dict(pairs)
+
+
+def _repeated_members_refuse(raw: bytes) -> None:
+    try:
+        json.loads(raw, object_pairs_hook=_pairs_without_repeats)
+    except RecursionError:
+        # Deeper than json.loads' C scanner goes (orjson allows 1024 levels).
+        raise ValueError("The JSON text is nested too deeply.") from None
+
+
+def _colons_in(value: Any) -> int:
+    """The colons of `value` written as JSON (members and ':' in strings), without recursion."""
+    count = 0
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            count += item.count(":")
+        elif isinstance(item, dict):
+            count += len(item)
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return count
+
+
 def _json_parameter(value: Any, name: str) -> Any:
     # A GET carries maps as JSON text in the URL.
     if not isinstance(value, str):
         return value
     try:
-        return orjson.loads(value)
+        return json_loads(value)
+    except RepeatedMemberError:
+        raise RequestError(f"The {name} parameter {REPEATED_MEMBER_MESSAGE}.") from None
     except ValueError:
         raise RequestError(f"The {name} parameter is not valid JSON.") from None
 
@@ -229,6 +299,9 @@ class GraphQLApiView(GraphiQLOfflineView):
     def parse_body(self, request) -> GraphQLParams | list[GraphQLParams]:
         """The request's GraphQL parameters: one set, or a list when batched."""
         if request.method == "GET":
+            repeated = [name for name, values in request.GET.lists() if len(values) > 1]
+            if repeated:
+                raise RequestError(f"The URL repeats the parameter {repeated[0]!r}.")
             return graphql_params(request.GET.dict(), from_url=True)
         charset = request.content_params.get("charset", "utf-8").lower()
         if request.content_type.lower() != APPLICATION_JSON or charset not in ("utf-8", "utf8"):
@@ -239,9 +312,11 @@ class GraphQLApiView(GraphiQLOfflineView):
         try:
             # orjson refuses nesting past 1024 levels and unpaired surrogates
             # (ValueError, a 400) where json.loads would recurse or let them in.
-            data = orjson.loads(request.body)
+            data = json_loads(request.body)
         except RequestDataTooBig:
             raise RequestError("The request body is too large.", status=413) from None
+        except RepeatedMemberError:
+            raise RequestError(f"The request body {REPEATED_MEMBER_MESSAGE}.") from None
         except ValueError:
             raise RequestError("The request body is not valid JSON.") from None
         if isinstance(data, list):
@@ -334,7 +409,7 @@ class GraphQLApiView(GraphiQLOfflineView):
             return ExecutionResult(errors=errors), False
         if requested.register:
             # Only now: a document too large or invalid is never stored.
-            persisted_query_register(requested.digest, requested.query)
+            persisted_query_register(requested.digest, requested.query, user=request.user)
         refused_variables = variables_error(params.variables)
         if refused_variables is not None:
             return ExecutionResult(errors=[refused_variables]), False

@@ -32,6 +32,11 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return Lower(field).desc() if ordering.startswith("-") else Lower(field).asc()
 
     def filter(self, qs, value):
+        if value not in EMPTY_VALUES:
+            keys = [key.lstrip("-") for key in value]
+            if len(set(keys)) != len(keys):
+                # "name,name,..." would add one SQL sort key per repeat.
+                raise ValidationError({"order_by": "Name each sort key at most once."})
         qs = super().filter(qs, value)
         if value in EMPTY_VALUES:
             return qs
@@ -40,6 +45,10 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 SEARCH_MAX_TERMS = 10
 SEARCH_MAX_LENGTH = 200
+# A name or slug filter longer than any name or slug can match nothing: refused
+# (BAD_USER_INPUT) before the database sees it.
+NAME_MAX_LENGTH = Organization._meta.get_field("name").max_length
+SLUG_MAX_LENGTH = Organization._meta.get_field("slug").max_length
 
 
 class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -58,12 +67,20 @@ class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 class OrganizationFilter(django_filters.FilterSet):
     name_contains = django_filters.CharFilter(
-        field_name="name", lookup_expr="icontains", label="Name contains (case-insensitive)."
+        field_name="name",
+        lookup_expr="icontains",
+        max_length=NAME_MAX_LENGTH,
+        label="Name contains (case-insensitive).",
     )
     name_starts_with = django_filters.CharFilter(
-        field_name="name", lookup_expr="istartswith", label="Name starts with (case-insensitive)."
+        field_name="name",
+        lookup_expr="istartswith",
+        max_length=NAME_MAX_LENGTH,
+        label="Name starts with (case-insensitive).",
     )
-    slug = django_filters.CharFilter(field_name="slug", label="Exactly this slug.")
+    slug = django_filters.CharFilter(
+        field_name="slug", max_length=SLUG_MAX_LENGTH, label="Exactly this slug."
+    )
     is_active = django_filters.BooleanFilter(field_name="is_active", label="Active or archived.")
     created_after = BoundedIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Created at or after this time."

@@ -7,7 +7,7 @@ back in the payload's `errors`.
 
 import graphene
 
-from organization.models import Organization
+from organization.models import DESCRIPTION_MAX_LENGTH, Organization
 from organization.selectors import organization_get, organization_list
 from organization.services import (
     membership_add,
@@ -25,6 +25,13 @@ from schema.core.mutations import BaseMutation
 from schema.organization.types import MembershipType, OrganizationType, Role
 
 ORGANIZATION_ID = "The organization's global ID."
+SLUG_ARGUMENT = (
+    "URL-safe name, at most 220 characters; a public name, unique across the service: "
+    "one any organization holds (even one you cannot see) is UNIQUE"
+)
+DESCRIPTION_ARGUMENT = f"Free text, at most {DESCRIPTION_MAX_LENGTH:,} characters."
+EMAIL_ARGUMENT = "A valid e-mail address, at most 254 characters."
+WEBSITE_ARGUMENT = "A valid http(s) URL, at most 200 characters."
 
 
 def visible_organization(info, global_id: str) -> Organization:
@@ -50,10 +57,10 @@ class CreateOrganization(BaseMutation):
 
     class Arguments:
         name = graphene.String(required=True, description="1 to 200 characters.")
-        slug = graphene.String(description="Unique URL-safe name; derived from the name if absent.")
-        description = graphene.String(description="Free text.")
-        contact_email = graphene.String(description="A valid e-mail address.")
-        website = graphene.String(description="A valid http(s) URL.")
+        slug = graphene.String(description=f"{SLUG_ARGUMENT}; derived from the name if absent.")
+        description = graphene.String(description=DESCRIPTION_ARGUMENT)
+        contact_email = graphene.String(description=EMAIL_ARGUMENT)
+        website = graphene.String(description=WEBSITE_ARGUMENT)
 
     organization = graphene.Field(OrganizationType, description="The new organization.")
 
@@ -74,10 +81,10 @@ class UpdateOrganization(BaseMutation):
     class Arguments:
         id = graphene.ID(required=True, description=ORGANIZATION_ID)
         name = graphene.String(description="1 to 200 characters.")
-        slug = graphene.String(description="Unique URL-safe name.")
-        description = graphene.String(description="Free text.")
-        contact_email = graphene.String(description="A valid e-mail address.")
-        website = graphene.String(description="A valid http(s) URL.")
+        slug = graphene.String(description=f"{SLUG_ARGUMENT}.")
+        description = graphene.String(description=DESCRIPTION_ARGUMENT)
+        contact_email = graphene.String(description=EMAIL_ARGUMENT)
+        website = graphene.String(description=WEBSITE_ARGUMENT)
         is_active = graphene.Boolean(description="False archives it.")
 
     organization = graphene.Field(OrganizationType, description="The organization as it is now.")

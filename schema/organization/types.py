@@ -61,7 +61,9 @@ class OrganizationType(DjangoObjectType):
 
     name = graphene.String(required=True, description="Display name, at most 200 characters.")
     slug = graphene.String(required=True, description="Unique URL-safe name.")
-    description = graphene.String(required=True, description="Free text; may be empty.")
+    description = graphene.String(
+        required=True, description="Free text, at most 10,000 characters; may be empty."
+    )
     contact_email = graphene.String(required=True, description="Contact e-mail; may be empty.")
     website = graphene.String(required=True, description="Website URL; may be empty.")
     is_active = graphene.Boolean(required=True, description="False once archived.")

@@ -93,7 +93,8 @@ def live_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("live")
     env = _environment(root)
     _manage(env, "migrate", "--noinput")
-    _manage(env, "seed_demo")
+    # seed_demo runs with debug only; the servers themselves run without it.
+    _manage(_environment(root, DJANGO_DEBUG="true"), "seed_demo")
     _manage(env, "collectstatic", "--noinput")
     return root
 

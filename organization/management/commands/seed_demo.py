@@ -1,10 +1,12 @@
 """Idempotent demo data for `make run`, so GraphiQL has something to show.
 
 Running it again resets the demo users' passwords and the demo organizations'
-memberships to the values below; other data is left alone.
+memberships to the values below; other data is left alone. It refuses to run
+without DJANGO_DEBUG: it creates a superuser whose password is in the README.
 """
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -40,8 +42,17 @@ ROLE_CYCLE = (
 class Command(BaseCommand):
     help = "Create (or reset) the demo users and about 25 organizations; safe to run again."
 
-    @transaction.atomic
     def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                f"seed_demo creates the superuser 'admin' with the password "
+                f"'{DEMO_PASSWORD}', for local development only; it runs with "
+                "DJANGO_DEBUG=true and refuses otherwise (nothing was written)."
+            )
+        self._seed()
+
+    @transaction.atomic
+    def _seed(self) -> None:
         users = {}
         for attributes in DEMO_USERS:
             user, _ = User.objects.update_or_create(

@@ -1,0 +1,80 @@
+"""What the production start refuses about where persisted queries live (config/production.py)."""
+
+import pytest
+
+from config.production import persisted_queries_share_throttle_memory, production_problems
+
+LOCAL_MEMORY = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "apq"}
+
+
+def redis(location) -> dict:
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
+
+
+@pytest.fixture
+def caches_at(settings):
+    """Point the default and the persisted-query caches at the given locations."""
+
+    def configure(default: dict, persisted: dict) -> None:
+        settings.CACHES = {**settings.CACHES, "default": default, "persisted_queries": persisted}
+
+    return configure
+
+
+@pytest.mark.parametrize(
+    ("default", "persisted"),
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/1"),
+        ("redis://localhost:6379/0", "redis://127.0.0.1/5"),
+        ("redis://cache.internal:6380/0", "rediss://user:secret@CACHE.internal:6380/2"),
+        ("redis://127.0.0.1:6379/0", ["redis://10.0.0.9:6379/0", "redis://127.0.0.1:6379/3"]),
+        ("unix:///run/redis.sock?db=0", "unix:///run/redis.sock?db=1"),
+    ],
+    ids=["database-number", "localhost-alias", "same-name", "replica-list", "unix-socket"],
+)
+def test_the_same_redis_server_is_refused_whatever_the_database(caches_at, default, persisted):
+    # given
+    caches_at(redis(default), redis(persisted))
+
+    # when
+    problems = production_problems()
+
+    # then
+    assert persisted_queries_share_throttle_memory()
+    assert [p for p in problems if p.startswith("PERSISTED_QUERY_CACHE_URL")]
+
+
+@pytest.mark.parametrize(
+    ("default", "persisted"),
+    [
+        (redis("redis://127.0.0.1:6379/0"), redis("redis://127.0.0.1:6380/0")),
+        (redis("redis://10.0.0.8:6379/0"), redis("redis://10.0.0.9:6379/0")),
+        (redis("redis://127.0.0.1:6379/0"), LOCAL_MEMORY),
+    ],
+    ids=["another-port", "another-host", "process-memory"],
+)
+def test_a_persisted_query_store_of_its_own_is_accepted(caches_at, default, persisted):
+    # given
+    caches_at(default, persisted)
+
+    # then
+    assert not persisted_queries_share_throttle_memory()
+    assert not [p for p in production_problems() if p.startswith("PERSISTED_QUERY_CACHE_URL")]
+
+
+@pytest.mark.parametrize(
+    "switch",
+    [
+        {"GRAPHQL_PERSISTED_QUERY_REGISTRATIONS_PER_USER": 0},
+        {"GRAPHQL_PERSISTED_QUERIES_ONLY": True},
+    ],
+    ids=["registration-off", "allow-list-mode"],
+)
+def test_the_same_server_is_accepted_when_nothing_can_be_registered(caches_at, settings, switch):
+    # given
+    caches_at(redis("redis://127.0.0.1:6379/0"), redis("redis://127.0.0.1:6379/1"))
+    for name, value in switch.items():
+        setattr(settings, name, value)
+
+    # then
+    assert not persisted_queries_share_throttle_memory()

@@ -4,15 +4,43 @@ Scoping here (not only in root resolvers) means `node(id:)`, connections and
 nested fields all show only what the signed-in user may see.
 """
 
+import hashlib
+from dataclasses import dataclass
+from functools import partial
+
 import graphene
 from django.db.models import Prefetch
+from graphene.utils.str_converters import to_camel_case
 from graphene_django import DjangoObjectType
+from graphql import FieldNode, GraphQLError
 
 from organization.models import Membership, Organization
-from organization.selectors import membership_list, membership_role, organization_visible
+from organization.selectors import (
+    MEMBER_USER_FIELDS,
+    membership_count,
+    membership_page,
+    membership_page_cut,
+    membership_role,
+    organization_visible,
+    organization_with_member_count,
+)
 from schema.accounts.types import UserType
-from schema.core.connections import CountableConnection, PagedConnectionField
-from schema.core.selection import selected_field_names
+from schema.core.connections import (
+    CountableConnection,
+    PagedConnectionField,
+    PageWindow,
+    connection_from_page,
+    page_arguments_checked,
+    page_window,
+)
+from schema.core.errors import ApiError
+from schema.core.selection import (
+    argument_values,
+    child_fields,
+    fields_named,
+    response_key,
+    selected_field_names,
+)
 
 Role = graphene.Enum.from_enum(
     Membership.Role,
@@ -37,6 +65,85 @@ class MembershipType(DjangoObjectType):
     def get_queryset(cls, queryset, info):
         visible = organization_visible(Organization.objects.all(), user=info.context.user)
         return queryset.filter(organization__in=visible.values("pk")).select_related("user")
+
+
+# GraphQL name of a User field -> the column a member page loads for it.
+_USER_COLUMNS = {
+    to_camel_case(name): name for name in UserType._meta.fields if name in MEMBER_USER_FIELDS
+}
+
+
+@dataclass(frozen=True)
+class MembersPage:
+    """What one `members` field of a request needs, the same for every organization."""
+
+    key: str  # its response key (alias or name)
+    window: PageWindow
+    rows: bool  # edges or pageInfo selected: membership rows needed
+    count: bool  # totalCount selected
+    user_columns: frozenset[str] | None  # None: `user` not selected, no join
+
+    @property
+    def attribute(self) -> str:
+        """Where its prefetched rows are kept on an organization: one per alias and window.
+
+        A digest, because `to_attr` must not contain Django's `__` and an alias may.
+        """
+        digest = hashlib.blake2s(repr((self.key, self.window)).encode(), digest_size=8)
+        return f"members_page_{digest.hexdigest()}"
+
+    def queryset(self, organization: Organization | None = None):
+        """The rows of this page for `organization`, or for any (a Prefetch filters them)."""
+        window = self.window
+        return membership_page(
+            organization=organization,
+            start=window.start,
+            stop=window.stop,
+            first=window.first,
+            last=window.last,
+            user_fields=self.user_columns,
+        )
+
+
+def _members_page(key: str, field_nodes: list[FieldNode], args: dict, fragments) -> MembersPage:
+    below = child_fields(field_nodes, fragments)
+    names = {node.name.value for node in below}
+    edges = [node for node in below if node.name.value == "edges"]
+    nodes = [node for node in child_fields(edges, fragments) if node.name.value == "node"]
+    user_nodes = [node for node in child_fields(nodes, fragments) if node.name.value == "user"]
+    user_columns = None
+    if user_nodes:
+        user_columns = frozenset(
+            _USER_COLUMNS[node.name.value]
+            for node in child_fields(user_nodes, fragments)
+            if node.name.value in _USER_COLUMNS
+        )
+    return MembersPage(
+        key=key,
+        window=page_window(args),
+        rows=bool(names & {"edges", "pageInfo"}),
+        count="totalCount" in names,
+        user_columns=user_columns,
+    )
+
+
+def members_pages(info) -> list[MembersPage]:
+    """The `members` fields selected below the field being resolved, one per response key.
+
+    A field whose arguments are refused is left out: its resolver raises the
+    error on each organization, as it would without any prefetch.
+    """
+    by_key: dict[str, list[FieldNode]] = {}
+    for node in fields_named(info, "members"):
+        by_key.setdefault(response_key(node), []).append(node)
+    pages = []
+    for key, nodes in by_key.items():
+        try:
+            args = page_arguments_checked(argument_values(info, "Organization", nodes[0]))
+        except (ApiError, GraphQLError):
+            continue
+        pages.append(_members_page(key, nodes, args, info.fragments))
+    return pages
 
 
 class OrganizationType(DjangoObjectType):
@@ -85,10 +192,16 @@ class OrganizationType(DjangoObjectType):
         if "createdBy" in selected:
             queryset = queryset.select_related("created_by")
         if "members" in selected:
-            # One query for the members of every organization on the page.
-            queryset = queryset.prefetch_related(
-                Prefetch("memberships", queryset=Membership.objects.select_related("user"))
-            )
+            # One query per `members` field for every organization on the page,
+            # cut to the page in SQL; the counts come with the organizations.
+            pages = members_pages(info)
+            if any(page.count for page in pages):
+                queryset = organization_with_member_count(queryset)
+            for page in pages:
+                if page.rows:
+                    queryset = queryset.prefetch_related(
+                        Prefetch("memberships", queryset=page.queryset(), to_attr=page.attribute)
+                    )
         return queryset
 
     @staticmethod
@@ -99,6 +212,25 @@ class OrganizationType(DjangoObjectType):
 
     @staticmethod
     def resolve_members(organization, info, **kwargs):
-        if "memberships" in getattr(organization, "_prefetched_objects_cache", {}):
-            return organization.memberships.all()
-        return membership_list(organization=organization)
+        # `kwargs` are already checked and defaulted by PagedConnectionField.
+        page = _members_page(info.path.key, info.field_nodes, kwargs, info.fragments)
+        rows = getattr(organization, page.attribute, None)
+        if rows is None:
+            # Not prefetched (`organization(id:)`, a mutation's payload): the
+            # same cut for this one organization.
+            rows = list(page.queryset(organization)) if page.rows else []
+        window = page.window
+        members, has_previous, has_next = membership_page_cut(
+            rows, start=window.start, first=window.first, last=window.last
+        )
+        if hasattr(organization, "member_count"):
+            length = organization.member_count
+        else:
+            length = partial(membership_count, organization=organization)
+        return connection_from_page(
+            MembershipType._meta.connection,
+            members,
+            has_previous_page=has_previous,
+            has_next_page=has_next,
+            length=length,
+        )

@@ -4,7 +4,7 @@ Scoping here (not only in root resolvers) means `node(id:)`, connections and
 nested fields all show only what the signed-in user may see.
 """
 
-import hashlib
+import dataclasses
 from dataclasses import dataclass
 from functools import partial
 
@@ -85,12 +85,8 @@ class MembersPage:
 
     @property
     def attribute(self) -> str:
-        """Where its prefetched rows are kept on an organization: one per alias and window.
-
-        A digest, because `to_attr` must not contain Django's `__` and an alias may.
-        """
-        digest = hashlib.blake2s(repr((self.key, self.window)).encode(), digest_size=8)
-        return f"members_page_{digest.hexdigest()}"
+        """Where its prefetched rows are kept on an organization."""
+        return _page_attribute(self.key, self.window)
 
     def queryset(self, organization: Organization | None = None):
         """The rows of this page for `organization`, or for any (a Prefetch filters them)."""
@@ -103,6 +99,13 @@ class MembersPage:
             last=window.last,
             user_fields=self.user_columns,
         )
+
+
+def _page_attribute(key: str, window: PageWindow) -> str:
+    """An attribute name per response key and window, without Django's `__` (a key may
+    hold it: every `_` of the key is written `_0`), so it can be a `Prefetch.to_attr`."""
+    bounds = "_".join("n" if n is None else str(n) for n in dataclasses.astuple(window))
+    return f"members_page_k{key.replace('_', '_0')}_{bounds}"
 
 
 def _members_page(key: str, field_nodes: list[FieldNode], args: dict, fragments) -> MembersPage:
@@ -213,13 +216,13 @@ class OrganizationType(DjangoObjectType):
     @staticmethod
     def resolve_members(organization, info, **kwargs):
         # `kwargs` are already checked and defaulted by PagedConnectionField.
-        page = _members_page(info.path.key, info.field_nodes, kwargs, info.fragments)
-        rows = getattr(organization, page.attribute, None)
+        window = page_window(kwargs)
+        rows = getattr(organization, _page_attribute(info.path.key, window), None)
         if rows is None:
-            # Not prefetched (`organization(id:)`, a mutation's payload): the
-            # same cut for this one organization.
+            # Not prefetched (a mutation's payload, say): the same cut for this
+            # one organization.
+            page = _members_page(info.path.key, info.field_nodes, kwargs, info.fragments)
             rows = list(page.queryset(organization)) if page.rows else []
-        window = page.window
         members, has_previous, has_next = membership_page_cut(
             rows, start=window.start, first=window.first, last=window.last
         )

@@ -257,3 +257,42 @@ def test_oversized_page_in_a_variable_is_refused_on_every_organization(api, big)
 
     # then
     assert error_codes(result) == ["PAGE_SIZE_TOO_LARGE", "PAGE_SIZE_TOO_LARGE"]
+
+
+def test_aliases_with_underscores_get_their_own_page(api, big):
+    # given: aliases that hold Django's lookup separator
+    api.authenticate(big)
+    query = """{ organization(slug: "big") {
+        _x: members(first: 1) { edges { node { role } } }
+        a__b: members(first: 2, after: "YXJyYXljb25uZWN0aW9uOjA=") { edges { node { role } } }
+    } }"""
+
+    # when
+    data, captured = execute(api, query)
+
+    # then: both prefetched (one page query each), each its own page
+    assert data["organization"]["_x"]["edges"] == [{"node": {"role": "OWNER"}}]
+    assert data["organization"]["a__b"]["edges"] == [{"node": {"role": "MEMBER"}}] * 2
+    page_queries = [q for q in membership_queries(captured) if "ROW_NUMBER" in q["sql"].upper()]
+    assert len(page_queries) == 2
+
+
+def test_members_of_a_mutation_payload_are_cut_in_sql_too(api, big):
+    # given
+    api.authenticate(big)
+    query = """mutation { createOrganization(name: "New") { organization {
+        members(first: 1) { totalCount pageInfo { hasNextPage } edges { node { role } } }
+    } errors { code } } }"""
+
+    # when
+    data, captured = execute(api, query)
+
+    # then
+    members = data["createOrganization"]["organization"]["members"]
+    assert members == {
+        "totalCount": 1,
+        "pageInfo": {"hasNextPage": False},
+        "edges": [{"node": {"role": "OWNER"}}],
+    }
+    page_queries = [q for q in membership_queries(captured) if "ROW_NUMBER" in q["sql"].upper()]
+    assert len(page_queries) == 1

@@ -55,8 +55,8 @@ def child_fields(field_nodes: Iterable[FieldNode], fragments: dict) -> list[Fiel
 def fields_named(info, name: str) -> list[FieldNode]:
     """Every field called `name` below the field being resolved, not looking inside them.
 
-    Right for a name that only one type has (an Organization's `members`):
-    graphql-core then guarantees that each response key has one set of arguments.
+    Meant for a name that only one type has (an Organization's `members`).
+    `@skip`/`@include` are not evaluated: a skipped field is still found.
     """
     found: list[FieldNode] = []
     pending = child_fields(info.field_nodes, info.fragments)
@@ -71,11 +71,6 @@ def fields_named(info, name: str) -> list[FieldNode]:
         else:
             pending.extend(child_fields([node], info.fragments))
     return found
-
-
-def response_key(node: FieldNode) -> str:
-    """The key a field answers under: its alias, or its name."""
-    return node.alias.value if node.alias else node.name.value
 
 
 def argument_values(info, parent_type: str, node: FieldNode) -> dict[str, Any]:

@@ -201,6 +201,7 @@ query Aliases($three: Int!) { organizations { edges { node { name
   a: members(first: 1) { edges { node { user { username } } } }
   b: members(first: $three) { pageInfo { hasNextPage } edges { node { role } } }
   c: members(last: 2) { totalCount edges { node { user { firstName } } } }
+  d: members(first: 1) { edges { node { user { lastName } } } }
   ...More
 } } } }
 fragment More on Organization { a: members(first: 1) { edges { cursor } } }
@@ -225,10 +226,14 @@ def test_aliases_with_different_arguments_each_get_their_page(api, big):
     assert len(big_node["c"]["edges"]) == 2
     assert big_node["c"]["totalCount"] == 61
     assert nodes["Small"]["b"]["pageInfo"]["hasNextPage"] is False
-    # One page query per alias, for both organizations at once.
+    assert big_node["d"]["edges"] == [{"node": {"user": {"lastName": ""}}}]
+    # One page query per distinct window (a and d share one), for both organizations at once.
     page_queries = [q for q in membership_queries(captured) if "ROW_NUMBER" in q["sql"].upper()]
     assert len(page_queries) == 3
     assert sum(rows_returned(q) for q in page_queries) <= 2 * (2 + 4 + 3)
+    # The shared query loads the columns of both (no user loaded one by one).
+    user_queries = [q for q in captured.captured_queries if q["sql"].startswith('SELECT "accounts')]
+    assert len(user_queries) == 1  # the signed-in user
 
 
 def test_total_count_alone_fetches_no_membership_rows(api, big):

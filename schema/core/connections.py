@@ -5,6 +5,8 @@ silent cut: a client that pages with `first: 500` learns at once.
 """
 
 import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import graphene
 from django.conf import settings
@@ -12,7 +14,7 @@ from django.core.exceptions import ValidationError
 from graphene.utils.str_converters import to_camel_case
 from graphene_django import DjangoConnectionField
 from graphene_django.filter import DjangoFilterConnectionField
-from graphql_relay import cursor_to_offset
+from graphql_relay import cursor_to_offset, offset_to_cursor
 
 from schema.core.errors import ApiError, ErrorCode
 
@@ -30,7 +32,10 @@ class CountableConnection(graphene.relay.Connection):
     total_count = graphene.Int(required=True, description="How many items match, across all pages.")
 
     def resolve_total_count(self, info) -> int:
+        # `length` may be a function: a count that runs only when asked for.
         length = getattr(self, "length", None)
+        if callable(length):
+            return length()
         return length if length is not None else len(self.iterable)
 
 
@@ -73,6 +78,62 @@ def _with_default_page_size(args: dict) -> dict:
     if args.get("first") is None and args.get("last") is None:
         args["first"] = settings.GRAPHQL_DEFAULT_PAGE_SIZE
     return args
+
+
+@dataclass(frozen=True)
+class PageWindow:
+    """The paging arguments as positions: items `start` to `stop` (exclusive; None: to
+    the end), then the first `first` of them, then the last `last` of those."""
+
+    start: int
+    stop: int | None
+    first: int | None
+    last: int | None
+
+
+def page_window(args: dict) -> PageWindow:
+    """The window of checked, defaulted paging arguments (offset cursors, as graphene's)."""
+    after, before = args.get("after"), args.get("before")
+    return PageWindow(
+        start=cursor_to_offset(after) + 1 if after is not None else 0,
+        stop=cursor_to_offset(before) if before is not None else None,
+        first=args.get("first"),
+        last=args.get("last"),
+    )
+
+
+def connection_from_page(
+    connection_type: type[graphene.relay.Connection],
+    page: Sequence,
+    *,
+    has_previous_page: bool,
+    has_next_page: bool,
+    length: int | Callable[[], int] | None,
+) -> graphene.relay.Connection:
+    """A connection of a page already cut (in SQL); each item knows its `position`.
+
+    The cursors are the same offset cursors graphene's list connections give
+    out, so a client can page on with them.
+    """
+    edges = [
+        connection_type.Edge(node=item, cursor=offset_to_cursor(item.position)) for item in page
+    ]
+    connection = connection_type(
+        edges=edges,
+        page_info=graphene.relay.PageInfo(
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=has_previous_page,
+            has_next_page=has_next_page,
+        ),
+    )
+    connection.length = length
+    return connection
+
+
+def page_arguments_checked(args: dict) -> dict:
+    """A copy of `args` checked and with the default page size, as the fields apply them."""
+    return _with_default_page_size(dict(args))
 
 
 class PagedConnectionField(graphene.relay.ConnectionField):

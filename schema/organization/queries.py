@@ -3,7 +3,6 @@
 import graphene
 
 from organization.models import Organization
-from organization.selectors import organization_get
 from schema.core.auth import login_required
 from schema.core.connections import PagedFilterConnectionField
 from schema.core.errors import ApiError, ErrorCode
@@ -45,9 +44,15 @@ class OrganizationQuery(graphene.ObjectType):
     def resolve_organization(root, info, id=None, slug=None):
         if (id is None) == (slug is None):
             raise ApiError("Give exactly one of `id` and `slug`.", ErrorCode.BAD_USER_INPUT)
-        pk = pk_from_global_id(id, type_name="Organization") if id is not None else None
+        lookup = (
+            {"pk": pk_from_global_id(id, type_name="Organization")}
+            if id is not None
+            else {"slug": slug}
+        )
         try:
-            return organization_get(user=info.context.user, pk=pk, slug=slug)
+            # The type's queryset, as `node(id:)` uses: scoped like the
+            # selectors, and with the members pages and counts the selection needs.
+            return OrganizationType.get_queryset(Organization.objects.all(), info).get(**lookup)
         except Organization.DoesNotExist:
             raise ApiError("No organization found.", ErrorCode.NOT_FOUND) from None
 

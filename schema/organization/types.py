@@ -4,15 +4,29 @@ Scoping here (not only in root resolvers) means `node(id:)`, connections and
 nested fields all show only what the signed-in user may see.
 """
 
+from functools import partial
+
 import graphene
 from django.db.models import Prefetch
 from graphene_django import DjangoObjectType
 
 from organization.models import Membership, Organization
-from organization.selectors import membership_list, membership_role, organization_visible
+from organization.selectors import (
+    membership_count,
+    membership_page_cut,
+    membership_role,
+    organization_visible,
+    organization_with_member_count,
+)
 from schema.accounts.types import UserType
-from schema.core.connections import CountableConnection, PagedConnectionField
+from schema.core.connections import (
+    CountableConnection,
+    PagedConnectionField,
+    connection_from_page,
+    page_window,
+)
 from schema.core.selection import selected_field_names
+from schema.organization.members import members_pages, members_rows, page_attribute
 
 Role = graphene.Enum.from_enum(
     Membership.Role,
@@ -87,10 +101,20 @@ class OrganizationType(DjangoObjectType):
         if "createdBy" in selected:
             queryset = queryset.select_related("created_by")
         if "members" in selected:
-            # One query for the members of every organization on the page.
-            queryset = queryset.prefetch_related(
-                Prefetch("memberships", queryset=Membership.objects.select_related("user"))
-            )
+            # One query per distinct `members` window for every organization
+            # loaded, cut to the page in SQL; the counts come with the organizations.
+            pages = members_pages(info)
+            if any(page.count for page in pages):
+                queryset = organization_with_member_count(queryset)
+            for page in pages:
+                if page.rows:
+                    queryset = queryset.prefetch_related(
+                        Prefetch(
+                            "memberships",
+                            queryset=page.queryset(),
+                            to_attr=page_attribute(page.window),
+                        )
+                    )
         return queryset
 
     @staticmethod
@@ -101,6 +125,20 @@ class OrganizationType(DjangoObjectType):
 
     @staticmethod
     def resolve_members(organization, info, **kwargs):
-        if "memberships" in getattr(organization, "_prefetched_objects_cache", {}):
-            return organization.memberships.all()
-        return membership_list(organization=organization)
+        # `kwargs` are already checked and defaulted by PagedConnectionField.
+        rows = members_rows(organization, info, kwargs)
+        window = page_window(kwargs)
+        members, has_previous, has_next = membership_page_cut(
+            rows, start=window.start, first=window.first, last=window.last
+        )
+        if hasattr(organization, "member_count"):
+            length = organization.member_count
+        else:
+            length = partial(membership_count, organization=organization)
+        return connection_from_page(
+            MembershipType._meta.connection,
+            members,
+            has_previous_page=has_previous,
+            has_next_page=has_next,
+            length=length,
+        )

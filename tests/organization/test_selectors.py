@@ -1,0 +1,150 @@
+"""Selectors: member pages cut in SQL, for one organization or many at once."""
+
+import itertools
+
+import pytest
+from django.db import connection
+from django.db.models import Prefetch
+from django.test.utils import CaptureQueriesContext
+
+from organization.models import Membership, Organization
+from organization.selectors import (
+    membership_count,
+    membership_page,
+    membership_page_cut,
+    organization_with_member_count,
+)
+
+Role = Membership.Role
+
+
+@pytest.fixture
+def three_sizes(make_user):
+    """Organizations of 0, 1 and 7 members, their memberships interleaved by id."""
+    users = [make_user(f"user{number}") for number in range(7)]
+    organizations = Organization.objects.bulk_create(
+        Organization(name=f"Org {size}", slug=f"org-{size}") for size in (0, 1, 7)
+    )
+    for user_number, user in enumerate(users):
+        for organization, size in zip(organizations, (0, 1, 7), strict=True):
+            if user_number < size:
+                Membership.objects.create(organization=organization, user=user)
+    return organizations
+
+
+def reference_page(members, *, start, stop, first, last):
+    """Relay's rules on a Python list: (page, has_previous, has_next)."""
+    window = members[start:stop]
+    has_next = has_previous = False
+    if first is not None:
+        has_next = len(window) > first
+        window = window[:first]
+    if last is not None:
+        has_previous = len(window) > last
+        window = window[max(len(window) - last, 0) :] if last else []
+    return window, has_previous, has_next
+
+
+WINDOWS = list(
+    itertools.product(
+        (0, 1, 3, 7, 9),  # start
+        (None, 0, 2, 5, 7, 12),  # stop
+        (None, 0, 1, 2, 6, 10),  # first
+        (None, 0, 1, 2, 6, 10),  # last
+    )
+)
+
+
+def test_member_pages_of_many_organizations_match_relay_rules_in_one_query(three_sizes):
+    # given
+    members = {o.pk: list(Membership.objects.filter(organization=o)) for o in three_sizes}
+
+    for start, stop, first, last in WINDOWS:
+        # when
+        with CaptureQueriesContext(connection) as captured:
+            organizations = Organization.objects.filter(
+                pk__in=[o.pk for o in three_sizes]
+            ).prefetch_related(
+                Prefetch(
+                    "memberships",
+                    queryset=membership_page(start=start, stop=stop, first=first, last=last),
+                    to_attr="page",
+                )
+            )
+            organizations = list(organizations)
+
+        # then: two queries (the organizations, every page), at most the page and 2 neighbours
+        assert len(captured.captured_queries) == 2
+        for organization in organizations:
+            rows = organization.page
+            expected = reference_page(
+                members[organization.pk], start=start, stop=stop, first=first, last=last
+            )
+            assert len(rows) <= len(expected[0]) + 2, (start, stop, first, last)
+            page, has_previous, has_next = membership_page_cut(
+                rows, start=start, first=first, last=last
+            )
+            assert (page, has_previous, has_next) == expected, (start, stop, first, last)
+            assert [row.position for row in page] == [
+                members[organization.pk].index(row) for row in page
+            ]
+
+
+def test_member_page_of_one_organization(three_sizes):
+    # given
+    seven = three_sizes[2]
+    everyone = list(Membership.objects.filter(organization=seven))
+
+    # when
+    rows = list(membership_page(organization=seven, start=2, first=3))
+
+    # then: the page and the one row that says there is more
+    assert rows == everyone[2:6]
+    assert membership_page_cut(rows, start=2, first=3) == (everyone[2:5], False, True)
+
+
+def test_member_page_loads_only_the_user_columns_asked_for(three_sizes):
+    # given
+    seven = three_sizes[2]
+
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        rows = list(membership_page(organization=seven, first=2, user_fields={"username"}))
+        usernames = [row.user.username for row in rows]
+
+    # then: one query, no password hash
+    assert usernames == ["user0", "user1", "user2"]
+    assert len(captured.captured_queries) == 1
+    sql = captured.captured_queries[0]["sql"]
+    assert "username" in sql
+    assert "password" not in sql
+    assert "email" not in sql
+
+
+def test_member_page_without_user_fields_joins_no_user(three_sizes):
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        list(membership_page(organization=three_sizes[2], first=2))
+
+    # then
+    assert "accounts_user" not in captured.captured_queries[0]["sql"]
+
+
+def test_member_page_refuses_the_password_column(three_sizes):
+    # when / then
+    with pytest.raises(ValueError, match="password"):
+        membership_page(organization=three_sizes[2], first=2, user_fields={"password"})
+
+
+def test_member_counts_in_one_query(three_sizes):
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        counts = {
+            o.name: o.member_count
+            for o in organization_with_member_count(Organization.objects.all())
+        }
+
+    # then
+    assert counts == {"Org 0": 0, "Org 1": 1, "Org 7": 7}
+    assert len(captured.captured_queries) == 1
+    assert membership_count(organization=three_sizes[2]) == 7

@@ -15,6 +15,7 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.tokens import access_token_issue, password_fingerprint
+from schema.core.cost import refusal_memo
 
 PASSWORD = "correct-horse-battery"
 
@@ -58,8 +59,10 @@ class GraphQLClient:
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with no throttling counters. With REDIS_URL set this
-    flushes that Redis database: give the tests a database of their own."""
+    flushes that Redis database: give the tests a database of their own. The
+    workers' memo of budget refusals goes with the counters it mirrors."""
     cache.clear()
+    refusal_memo.clear()
 
 
 @pytest.fixture

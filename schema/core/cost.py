@@ -42,6 +42,7 @@ import logging
 import math
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache as memoize
 from typing import Any
@@ -393,6 +394,71 @@ def _give_back(key: str, points: int) -> None:
         pass  # the window ended meanwhile
 
 
+class RefusalMemo:
+    """Anonymous callers refused for their budget, and until when: a bounded memo per process.
+
+    Once an anonymous caller's budget refuses them, every request from that
+    address is refused until the window ends (a signed-in user's smaller
+    operations still pass when a larger one was refused). Remembering that in
+    the worker answers the address's next requests before the body is even
+    parsed and without a cache round trip, so a client hammering past its budget
+    costs the server almost nothing. An optimisation
+    only: the counters in the shared cache stay the authority, and an entry
+    pushed out (at most MAX_ENTRIES, least recently refused first) just sends that
+    caller back to them.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._until: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def refused_until(self, key: str, now: float) -> float | None:
+        with self._lock:
+            until = self._until.get(key)
+            if until is None:
+                return None
+            if until <= now:
+                del self._until[key]
+                return None
+            return until
+
+    def remember(self, key: str, until: float) -> None:
+        with self._lock:
+            self._until[key] = until
+            self._until.move_to_end(key)
+            while len(self._until) > self.MAX_ENTRIES:
+                self._until.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._until.clear()
+
+    def __len__(self) -> int:
+        return len(self._until)
+
+
+refusal_memo = RefusalMemo()
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
+def budget_refusal_remembered(request: HttpRequest) -> int | None:
+    """Seconds until an anonymous caller's refused window ends, if this process refused them."""
+    if _signed_in(request):
+        return None
+    counter = budget_key(request)
+    if counter is None or counter[1] <= 0:
+        return None
+    now = _now()
+    until = refusal_memo.refused_until(counter[0], now)
+    return None if until is None else max(1, math.ceil(until - now))
+
+
 def budget_charge(request: HttpRequest, cost: int) -> BudgetCharge:
     """Charge `cost` points to the caller's budget; refused (and given back) when over it."""
     global _cache_failed_until
@@ -415,6 +481,8 @@ def budget_charge(request: HttpRequest, cost: int) -> BudgetCharge:
             total = _charge(key, cost, resets_in + KEY_SLACK_SECONDS)
             if total > budget:
                 _give_back(key, cost)
+                if not _signed_in(request):
+                    refusal_memo.remember(counter[0], now + resets_in)
                 return BudgetCharge(
                     status=ThrottleStatus(budget, max(0, budget - total + cost), resets_in),
                     refused=True,

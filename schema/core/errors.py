@@ -152,7 +152,7 @@ class RequestError(Exception):
         self.code = code
         # The Allow header of a 405 answer.
         self.allow = allow
-        # The Retry-After header of a 503 answer.
+        # The Retry-After header of a 503 or 429 answer.
         self.retry_after = retry_after
 
     @classmethod
@@ -168,7 +168,10 @@ class RequestError(Exception):
 
     @property
     def formatted(self) -> dict:
-        return {"message": str(self), "extensions": {"code": self.code.value}}
+        extensions: dict = {"code": self.code.value}
+        if self.code is ErrorCode.RATE_LIMITED and self.retry_after is not None:
+            extensions["retryAfter"] = self.retry_after
+        return {"message": str(self), "extensions": extensions}
 
 
 INTERNAL_ERROR_MESSAGE = "Internal server error."

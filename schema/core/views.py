@@ -41,7 +41,12 @@ from graphql import (
 )
 
 from accounts.authentication import request_authenticate
-from schema.core.cost import cost_requested, document_preparation_check, request_cost_check
+from schema.core.cost import (
+    budget_refusal_remembered,
+    cost_requested,
+    document_preparation_check,
+    request_cost_check,
+)
 from schema.core.documents import document_cache, document_prepare
 from schema.core.errors import (
     DATABASE_UNAVAILABLE_ERRORS,
@@ -258,6 +263,14 @@ class GraphQLApiView(GraphiQLOfflineView):
                 )
             if request.method == "GET" and self.wants_graphiql(request):
                 return self.render_graphiql(request, **self.graphiql_context())
+            retry_after = budget_refusal_remembered(request)
+            if retry_after is not None:
+                raise RequestError(
+                    f"The query cost budget is spent. Try again in {retry_after} seconds.",
+                    status=429,
+                    code=ErrorCode.RATE_LIMITED,
+                    retry_after=retry_after,
+                )
             media_type = response_media_type(request)
             return self.get_response(request, self.parse_body(request), media_type)
         except RequestError as error:

@@ -2,6 +2,8 @@
 
 import pytest
 
+from schema.core import cost as cost_module
+from schema.core.cost import refusal_memo
 from schema.core.documents import document_cache
 from tests.conftest import error_codes
 
@@ -82,3 +84,46 @@ def test_the_charge_can_be_turned_off(api, db, settings):
 
     # then
     assert [response.status_code for response in responses] == [200] * 10
+
+
+def test_an_address_refused_for_its_budget_is_refused_early_until_the_window_ends(
+    api, db, settings, monkeypatch
+):
+    # given: an anonymous address that spent its budget in this window
+    now = [1_800_000_000.0 + 10]  # 10 s into a 60 s window
+    monkeypatch.setattr(cost_module, "_now", lambda: now[0])
+    settings.GRAPHQL_COST_BUDGET_PER_IP = 1_000
+    settings.GRAPHQL_MAX_QUERY_COST = 1_000
+    responses = [api.post(query) for query in fresh_documents(6, size=20_000)]
+    assert responses[-1].status_code == 429
+
+    # when: a request the server could not even parse, and a cheap cached one
+    garbage = api.client.post("/graphql/", "{not json", content_type="application/json")
+    cached = api.post(next(fresh_documents(1, size=20_000)))
+
+    # then: both refused before the body is read, with the time left in the window
+    for response in (garbage, cached):
+        assert response.status_code == 429
+        assert error_codes(response.json()) == ["RATE_LIMITED"]
+        assert response.json()["errors"][0]["extensions"]["retryAfter"] == 50
+        assert response["Retry-After"] == "50"
+
+    # and when the window ends, the address is served again
+    now[0] += 50
+    assert api.post("{ __typename }").json() == {"data": {"__typename": "Query"}}
+
+
+def test_a_signed_in_user_refused_for_a_large_operation_still_runs_small_ones(api, user, settings):
+    # given: a user budget with 100 points left after five large new documents
+    settings.GRAPHQL_COST_BUDGET_PER_USER = 1_100
+    settings.GRAPHQL_MAX_QUERY_COST = 1_000
+    api.authenticate(user)
+    documents = fresh_documents(6, size=20_000)
+    assert [api.post(query).status_code for query in documents] == [200] * 5 + [429]
+
+    # when: a small document (1 point to prepare, 0 to run)
+    result = api.execute("{ __typename }")
+
+    # then: it runs; only anonymous addresses are remembered as refused
+    assert result == {"data": {"__typename": "Query"}}
+    assert len(refusal_memo) == 0

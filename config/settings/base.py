@@ -335,6 +335,9 @@ GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=15)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=15)
 GRAPHQL_MAX_ROOT_FIELDS = env.int("GRAPHQL_MAX_ROOT_FIELDS", default=20)
 GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", default=5)
+# The most a query's answer may weigh, counted while it runs (schema/core/execution.py);
+# past it execution stops with RESPONSE_TOO_LARGE. 0 turns the bound off.
+GRAPHQL_MAX_RESPONSE_BYTES = env.int("GRAPHQL_MAX_RESPONSE_BYTES", default=8 * 1024 * 1024)
 # Query cost (schema/core/cost.py): an operation priced above the maximum is
 # refused (COST_LIMIT_EXCEEDED); what runs is charged to a budget of points per
 # window, per signed-in user or per anonymous client address, kept in the cache

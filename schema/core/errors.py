@@ -27,6 +27,8 @@ Clients switch on the code, never on the message. The codes:
 - COST_LIMIT_EXCEEDED: the operation's query cost is above GRAPHQL_MAX_QUERY_COST;
   `extensions.cost` is {requested, maximum}. Nothing ran.
 - DOCUMENT_TOO_LARGE: the query text is longer than GRAPHQL_MAX_DOCUMENT_SIZE.
+- RESPONSE_TOO_LARGE: a query's answer passed GRAPHQL_MAX_RESPONSE_BYTES while it
+  ran; execution stopped and no data is returned.
 - DOCUMENT_TOO_COMPLEX: the document is too costly to parse or validate: more
   tokens or comments than the parser's budgets, more field selections (fragments
   counted at every spread), fields sharing one response name, or fragment spreads
@@ -86,6 +88,7 @@ class ErrorCode(StrEnum):
     COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
     DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
     DOCUMENT_TOO_COMPLEX = "DOCUMENT_TOO_COMPLEX"
+    RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
     BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"

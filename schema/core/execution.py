@@ -9,6 +9,12 @@ type, no middleware) whose value is an ordinary non-null Python value, this
 reads the attribute and serializes it directly. Everything else (null values,
 errors, objects, lists, custom resolvers, unusual values) takes graphql-core's
 own path, so results and errors are exactly what graphql-core gives.
+
+It also bounds the answer: a query's JSON is counted as it completes (every
+object's keys and braces, every leaf's exact JSON length, every error), and past
+GRAPHQL_MAX_RESPONSE_BYTES execution stops at once (ResponseTooLarge), before the
+rest is loaded or any JSON is written. Mutations are not counted: their writes are done by then, and
+their payloads are a few objects each.
 """
 
 import datetime
@@ -18,12 +24,15 @@ import uuid
 from asyncio import gather
 from typing import Any, NamedTuple
 
+import orjson
+from django.conf import settings
 from graphene.types.resolver import attr_resolver, dict_or_attr_resolver
 from graphql import (
     ExecutionContext,
     GraphQLEnumType,
     GraphQLObjectType,
     GraphQLScalarType,
+    OperationType,
     Undefined,
     get_nullable_type,
 )
@@ -68,13 +77,77 @@ def _leaf_plan(parent_type: GraphQLObjectType, field_name: str) -> LeafPlan | No
     return LeafPlan(attname, default, leaf_type.serialize)
 
 
+# JSON length of a number or a boolean, without encoding it (a float is at most 24).
+NON_STRING_BYTES = 24
+SHORT_STRING = 64
+# An object's braces and the comma after it; a key's quotes and colon.
+OBJECT_BYTES = 3
+KEY_BYTES = 3
+# An error's locations, path and extensions besides its message (path keys are
+# counted one by one).
+ERROR_BYTES = 160
+ENVELOPE_BYTES = 256
+
+
+class ResponseTooLarge(BaseException):
+    """Stops execution once a query's answer passes GRAPHQL_MAX_RESPONSE_BYTES.
+
+    A BaseException (a signal, not an error), so graphql-core's per-field
+    `except Exception` cannot turn it into one null field while the rest of the
+    answer goes on loading.
+    """
+
+
+def json_length(value: Any) -> int:
+    """The bytes `value` (a serialized leaf) takes in the JSON answer, with its comma."""
+    if not isinstance(value, str):
+        return NON_STRING_BYTES
+    length = len(value) + 3
+    if (
+        length > SHORT_STRING
+        or not (value.isascii() and value.isprintable())
+        or '"' in value
+        or "\\" in value
+    ):
+        # Escapes and multi-byte characters: ask the encoder (C, no Python loop).
+        return len(orjson.dumps(value)) + 1
+    return length
+
+
 class FastLeafExecutionContext(ExecutionContext):
     """An ExecutionContext that reads plain scalar attributes without the full machinery."""
 
     # (parent type, field name) -> LeafPlan, or None when the field needs the full path.
     _plans: dict[tuple[GraphQLObjectType, str], LeafPlan | None] = {}
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        limit = settings.GRAPHQL_MAX_RESPONSE_BYTES
+        counted = limit > 0 and self.operation.operation is OperationType.QUERY
+        # Bytes the answer may still take; None when not counted.
+        # Less room for the envelope and `extensions.cost`, which are not counted.
+        self.response_bytes_left: int | None = limit - ENVELOPE_BYTES if counted else None
+
+    def _spend(self, length: int) -> None:
+        self.response_bytes_left -= length
+        if self.response_bytes_left < 0:
+            raise ResponseTooLarge
+
+    def complete_leaf_value(self, return_type, result):
+        serialized = super().complete_leaf_value(return_type, result)
+        if self.response_bytes_left is not None:
+            self._spend(json_length(serialized))
+        return serialized
+
+    def handle_field_error(self, error, return_type, path) -> None:
+        if self.response_bytes_left is not None:
+            self._spend(len(error.message) + ERROR_BYTES + 8 * len(path.as_list()))
+        super().handle_field_error(error, return_type, path)
+
     def execute_fields(self, parent_type, source_value, path, fields):
+        if self.response_bytes_left is not None:
+            # The object's braces and every key, null or not; values as they complete.
+            self._spend(OBJECT_BYTES + sum(len(name) + KEY_BYTES for name in fields))
         if self.middleware_manager is not None or isinstance(source_value, dict):
             return super().execute_fields(parent_type, source_value, path, fields)
         plans = self._plans
@@ -98,6 +171,8 @@ class FastLeafExecutionContext(ExecutionContext):
                         serialized = Undefined
                     if serialized is not Undefined and serialized is not None:
                         results[response_name] = serialized
+                        if self.response_bytes_left is not None:
+                            self._spend(json_length(serialized))
                         continue
             # Kept in order: the slow fields run below, then the response is reordered.
             results[response_name] = Undefined

@@ -35,6 +35,7 @@ from graphene_django.utils.utils import set_rollback
 from graphene_django_graphiql_static.views import GraphiQLOfflineView
 from graphql import (
     ExecutionResult,
+    GraphQLError,
     OperationType,
     execute,
     get_operation_ast,
@@ -54,7 +55,7 @@ from schema.core.errors import (
     RequestError,
     error_formatted,
 )
-from schema.core.execution import FastLeafExecutionContext
+from schema.core.execution import FastLeafExecutionContext, ResponseTooLarge
 from schema.core.persisted import persisted_query_register, requested_document
 from schema.core.validation import variables_error
 
@@ -437,18 +438,27 @@ class GraphQLApiView(GraphiQLOfflineView):
         if cost.error is not None:
             return ExecutionResult(errors=[cost.error], extensions=cost.extensions), False
 
-        result = execute(
-            schema,
-            document,
-            root_value=self.get_root_value(request),
-            context_value=self.get_context(request),
-            variable_values=params.variables,
-            operation_name=params.operation_name,
-            # An empty list would still wrap every resolver in a MiddlewareManager.
-            middleware=self.get_middleware(request) or None,
-            hide_suggestions=not settings.GRAPHQL_SUGGESTIONS_ENABLED,
-            execution_context_class=FastLeafExecutionContext,
-        )
+        try:
+            result = execute(
+                schema,
+                document,
+                root_value=self.get_root_value(request),
+                context_value=self.get_context(request),
+                variable_values=params.variables,
+                operation_name=params.operation_name,
+                # An empty list would still wrap every resolver in a MiddlewareManager.
+                middleware=self.get_middleware(request) or None,
+                hide_suggestions=not settings.GRAPHQL_SUGGESTIONS_ENABLED,
+                execution_context_class=FastLeafExecutionContext,
+            )
+        except ResponseTooLarge:
+            limit = settings.GRAPHQL_MAX_RESPONSE_BYTES
+            error = GraphQLError(
+                f"The answer would be larger than {limit} bytes; execution stopped. Ask for "
+                "smaller pages or fewer fields (long texts such as `description` weigh most).",
+                extensions={"code": ErrorCode.RESPONSE_TOO_LARGE.value, "maximumBytes": limit},
+            )
+            return ExecutionResult(errors=[error], extensions=cost.extensions), False
         # Errors without a path and no data: the operation never started (unknown
         # operation name, variables that do not coerce), a request error.
         started = not (

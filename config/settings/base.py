@@ -344,11 +344,11 @@ GRAPHQL_MAX_RESPONSE_BYTES = env.int("GRAPHQL_MAX_RESPONSE_BYTES", default=8 * 1
 # above (RATE_LIMITED over it). A budget of 0 turns that budget off.
 GRAPHQL_MAX_QUERY_COST = env.int("GRAPHQL_MAX_QUERY_COST", default=5_000)
 GRAPHQL_COST_BUDGET_PER_USER = env.int("GRAPHQL_COST_BUDGET_PER_USER", default=100_000)
-GRAPHQL_COST_BUDGET_PER_IP = env.int("GRAPHQL_COST_BUDGET_PER_IP", default=20_000)
+GRAPHQL_COST_BUDGET_PER_IP = env.int("GRAPHQL_COST_BUDGET_PER_IP", default=5_000)
 GRAPHQL_COST_BUDGET_WINDOW = env.int("GRAPHQL_COST_BUDGET_WINDOW", default=60)
-# Points per 1,000 characters charged to that budget for parsing and validating a
-# document the process has not cached (schema/core/cost.py); 0 charges nothing.
-GRAPHQL_DOCUMENT_PREPARATION_COST = env.int("GRAPHQL_DOCUMENT_PREPARATION_COST", default=10)
+# Points charged to that budget for parsing and validating a document the process
+# has not cached (schema/core/cost.py); 0 charges nothing.
+GRAPHQL_DOCUMENT_PREPARATION_COST = env.int("GRAPHQL_DOCUMENT_PREPARATION_COST", default=50)
 if GRAPHQL_MAX_QUERY_COST < 1 or GRAPHQL_COST_BUDGET_WINDOW < 1:
     raise ImproperlyConfigured(
         "GRAPHQL_MAX_QUERY_COST and GRAPHQL_COST_BUDGET_WINDOW must be >= 1."

@@ -556,18 +556,20 @@ def request_cost_check(
     return CostCheck(extensions=extensions)
 
 
-def document_preparation_check(request: HttpRequest, query: str) -> CostCheck:
+def document_preparation_check(request: HttpRequest) -> CostCheck:
     """Charge the parsing and validation of a document this process has not cached.
 
     Preparing a document is the one expensive step a stranger controls before any
-    query cost applies (up to tens of milliseconds for one within the limits), and
-    varying a document defeats the cache. So a document that is not cached costs
-    GRAPHQL_DOCUMENT_PREPARATION_COST points per 1,000 characters (at least one)
-    from the caller's budget, before it is parsed: a client cycling hostile
-    documents is refused (RATE_LIMITED) after its budget's worth, at the price of
-    a cache increment. A cached document costs nothing here.
+    query cost applies, and varying a document defeats the cache. What it costs
+    is bounded by the parser's token budget, not by the document's length (a
+    dense 2,500-character document costs about what a padded 20,000-character one
+    does), so every document that is not cached costs the same
+    GRAPHQL_DOCUMENT_PREPARATION_COST points from the caller's budget, charged
+    before it is parsed: a client cycling hostile documents is refused
+    (RATE_LIMITED) after its budget's worth, at the price of a cache increment.
+    A cached document costs nothing here.
     """
-    points = math.ceil(len(query) * settings.GRAPHQL_DOCUMENT_PREPARATION_COST / 1000)
+    points = settings.GRAPHQL_DOCUMENT_PREPARATION_COST
     if points <= 0:
         return CostCheck()
     charge = budget_charge(request, points)

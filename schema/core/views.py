@@ -396,7 +396,7 @@ class GraphQLApiView(GraphiQLOfflineView):
             return ExecutionResult(errors=[requested.error]), False
         schema = self.schema.graphql_schema
         if not document_cache.contains(requested.digest):
-            preparation = document_preparation_check(request, requested.query)
+            preparation = document_preparation_check(request)
             if preparation.error is not None:
                 return ExecutionResult(errors=[preparation.error]), False
         document, errors = document_prepare(schema, requested.query, requested.digest)

@@ -255,9 +255,10 @@ def test_fragment_fan_out_is_priced_in_linear_time():
     cost = price(query)
     elapsed = time.perf_counter() - started
 
-    # then
+    # then: exact, and done (a walk of every spread would not end in our lifetime;
+    # the bound is loose because machines here are shared)
     assert cost == 1 + 2**40 * 3
-    assert elapsed < 0.05
+    assert elapsed < 1.0
 
 
 def test_mutations_cost_ten_plus_what_they_select():
@@ -392,7 +393,7 @@ def test_extensions_cost_over_get_and_on_a_refusal(client, db, settings):
     # then: anonymous, so the field is UNAUTHENTICATED; it ran, and was charged
     result = response.json()
     assert result["extensions"]["cost"]["requestedQueryCost"] == 3
-    assert result["extensions"]["cost"]["throttleStatus"]["remaining"] == 20_000 - 3
+    assert result["extensions"]["cost"]["throttleStatus"]["remaining"] == 5_000 - 3
     assert error_codes(refused.json()) == ["COST_LIMIT_EXCEEDED"]
     assert refused.json()["extensions"]["cost"]["throttleStatus"] is None
 

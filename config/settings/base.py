@@ -370,6 +370,8 @@ GRAPHQL_MAX_SELECTIONS = env.int("GRAPHQL_MAX_SELECTIONS", default=500)
 GRAPHQL_MAX_SAME_NAME_FIELDS = env.int("GRAPHQL_MAX_SAME_NAME_FIELDS", default=25)
 GRAPHQL_MAX_FRAGMENT_SPREADS = env.int("GRAPHQL_MAX_FRAGMENT_SPREADS", default=30)
 GRAPHQL_MAX_OPERATIONS = env.int("GRAPHQL_MAX_OPERATIONS", default=20)
+GRAPHQL_MAX_FIELD_COMPARISONS = env.int("GRAPHQL_MAX_FIELD_COMPARISONS", default=5_000)
+GRAPHQL_MAX_VARIABLES = env.int("GRAPHQL_MAX_VARIABLES", default=50)
 # Parsed and validated documents kept per process (schema/core/documents.py),
 # bounded in entries and in bytes (counted per entry); 0 entries turns it off.
 GRAPHQL_DOCUMENT_CACHE_SIZE = env.int("GRAPHQL_DOCUMENT_CACHE_SIZE", default=500)

@@ -13,7 +13,13 @@ spread:
   on) is refused however small its text;
 - fields sharing one response name in one selection set, inline fragments and
   fragment spreads merged in, as the overlap rule and execution see them;
-- fragment spreads in one selection set, which the overlap rule compares pairwise.
+- fragment spreads in one selection set, which the overlap rule compares pairwise;
+- the comparisons the overlap rule may make: in each selection set, a group of
+  fields sharing a response name costs (the fields and everything under them)^2/2,
+  an upper bound of the pairs it compares there, summed over the document;
+- variable definitions per operation (each rule about variables walks them all);
+- fragments that no operation spreads are measured too (validation still walks
+  them before NoUnusedFragments refuses them).
 
 The work here is linear in the document (a fragment's names are merged in at a
 spread only while the selection count stays under its limit), so a hostile
@@ -52,6 +58,8 @@ class _Measure:
     selections: int = 0
     # Response names at this level, inline fragments and spreads merged in.
     names: Counter = field(default_factory=Counter)
+    # Per response name: its fields and every selection under them.
+    weights: Counter = field(default_factory=Counter)
     spreads: int = 0
 
 
@@ -67,6 +75,8 @@ class ComplexityLimits:
     same_name_fields: int
     spreads_per_selection_set: int
     operations: int
+    field_comparisons: int
+    variables: int
 
     @classmethod
     def from_settings(cls) -> "ComplexityLimits":
@@ -75,6 +85,8 @@ class ComplexityLimits:
             same_name_fields=settings.GRAPHQL_MAX_SAME_NAME_FIELDS,
             spreads_per_selection_set=settings.GRAPHQL_MAX_FRAGMENT_SPREADS,
             operations=settings.GRAPHQL_MAX_OPERATIONS,
+            field_comparisons=settings.GRAPHQL_MAX_FIELD_COMPARISONS,
+            variables=settings.GRAPHQL_MAX_VARIABLES,
         )
 
 
@@ -88,6 +100,7 @@ class _Walk:
         }
         self.measured: dict[str, _Measure] = {}
         self.selections = 0
+        self.comparisons = 0
 
     def fragment(self, name: str) -> _Measure:
         measure = self.measured.get(name)
@@ -112,7 +125,22 @@ class _Walk:
                     f"{count} fields share the response name `{name}` in one selection set "
                     f"({where}); the limit is {self.limits.same_name_fields}."
                 )
+            if count > 1:
+                self._compare(measure)
         return measure
+
+    def _compare(self, measure: _Measure) -> None:
+        weights = measure.weights
+        self.comparisons += sum(
+            weights[name] ** 2 // 2 for name, count in measure.names.items() if count > 1
+        )
+        if self.comparisons > self.limits.field_comparisons:
+            raise _TooComplex(
+                "Fields sharing a response name would take too long to compare: "
+                f"about {self.comparisons} comparisons, the limit is "
+                f"{self.limits.field_comparisons}. Give repeated fields distinct aliases "
+                "or select them once."
+            )
 
     def _collect(self, node: SelectionSetNode, measure: _Measure, where: str) -> None:
         limits = self.limits
@@ -121,9 +149,12 @@ class _Walk:
                 name = (selection.alias or selection.name).value
                 measure.names[name] += 1
                 measure.selections += 1
+                weight = 1
                 if selection.selection_set is not None:
                     inner = self.selection_set(selection.selection_set, where=f"{where} > {name}")
                     measure.selections += inner.selections
+                    weight += inner.selections
+                measure.weights[name] += weight
             elif isinstance(selection, InlineFragmentNode):
                 self._collect(selection.selection_set, measure, where)
             elif isinstance(selection, FragmentSpreadNode):
@@ -138,6 +169,7 @@ class _Walk:
                 self._check_selections(measure.selections)
                 # Merged only below the selection limit, so merging stays linear.
                 measure.names.update(spread.names)
+                measure.weights.update(spread.weights)
             self._check_selections(measure.selections)
 
     def _check_selections(self, count: int) -> None:
@@ -153,6 +185,13 @@ class _Walk:
             for definition in document.definitions
             if isinstance(definition, OperationDefinitionNode)
         ]
+        for operation in operations:
+            variables = len(operation.variable_definitions or ())
+            if variables > self.limits.variables:
+                raise _TooComplex(
+                    f"An operation defines {variables} variables; the limit is "
+                    f"{self.limits.variables}."
+                )
         if len(operations) > self.limits.operations:
             # Several rules walk each operation with its fragments again.
             raise _TooComplex(
@@ -166,6 +205,11 @@ class _Walk:
             )
             self.selections += measure.selections
             self._check_selections(self.selections)
+        for name in self.fragments:
+            if name not in self.measured:
+                # Spread by no operation: validation walks it all the same.
+                self.selections += self.fragment(name).selections
+                self._check_selections(self.selections)
 
 
 def document_complexity_error(document: DocumentNode) -> GraphQLError | None:

@@ -181,4 +181,3 @@ class MaxMutationsRule(MaxRootFieldsRule):
 
 
 LIMIT_RULES = (MaxDepthRule, MaxAliasesRule, MaxRootFieldsRule, MaxMutationsRule)
-LIMIT_CODES = frozenset(rule.code.value for rule in LIMIT_RULES)

@@ -22,7 +22,7 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from schema.core.errors import ErrorCode
-from schema.core.limits import LIMIT_CODES, LIMIT_RULES
+from schema.core.limits import LIMIT_RULES
 
 
 class IntrospectionDisabledRule(NoSchemaIntrospectionCustomRule):
@@ -105,13 +105,17 @@ def _with_code(errors: list[GraphQLError], code: ErrorCode) -> list[GraphQLError
 def document_validate(schema: GraphQLSchema, document: DocumentNode) -> list[GraphQLError]:
     """Every reason to refuse `document` before it runs; empty when it may run.
 
-    One pass of our limits and graphql-core's rules together: the pass before
-    validation (complexity.py) has already bounded what the expensive rules
-    cost, and one walk of the document is cheaper than two. When a limit is
-    exceeded only the limit errors are reported, as they say what to fix first.
+    Our limits first, in a pass of their own: a document over one is refused
+    before graphql-core's rules (the pass before validation bounds those too,
+    complexity.py, but what a limit refuses never reaches them).
     """
     hide_suggestions = not settings.GRAPHQL_SUGGESTIONS_ENABLED
-    rules = [*LIMIT_RULES, NoNulCharacterRule, *specified_rules]
+    errors = validate(
+        schema, document, [*LIMIT_RULES, NoNulCharacterRule], hide_suggestions=hide_suggestions
+    )
+    if errors:
+        return _with_code(errors, ErrorCode.GRAPHQL_VALIDATION_FAILED)
+    rules = list(specified_rules)
     if not settings.GRAPHQL_INTROSPECTION_ENABLED:
         rules.append(IntrospectionDisabledRule)
     errors = validate(
@@ -121,6 +125,4 @@ def document_validate(schema: GraphQLSchema, document: DocumentNode) -> list[Gra
         max_errors=graphene_settings.MAX_VALIDATION_ERRORS,
         hide_suggestions=hide_suggestions,
     )
-    limit_errors = [error for error in errors if (error.extensions or {}).get("code")]
-    limits_exceeded = [error for error in limit_errors if error.extensions["code"] in LIMIT_CODES]
-    return _with_code(limits_exceeded or errors, ErrorCode.GRAPHQL_VALIDATION_FAILED)
+    return _with_code(errors, ErrorCode.GRAPHQL_VALIDATION_FAILED)

@@ -192,3 +192,62 @@ def test_graphiql_introspection_fits_every_budget(api, db, settings, description
 
     # then
     assert "errors" not in result
+
+
+# --- What the overlap rule would compare ------------------------------------------
+
+
+def test_repeated_fields_with_selections_are_refused_by_the_comparisons_they_cost(api, db):
+    # given: 20 `me`, each with 20 `id`: within the same-name limit, but the overlap
+    # rule would compare every `me` with every other, `id` by `id` (~0.3 s)
+    query = "{ " + " ".join("me { " + "id " * 20 + "}" for _ in range(20)) + " }"
+
+    # when
+    result = api.execute(query)
+
+    # then
+    _refused(result, "would take too long to compare")
+
+
+def test_a_repeated_field_without_much_under_it_runs(api, user):
+    # given: the same field twice, as fragments often make it
+    api.authenticate(user)
+    query = "{ me { id username } me { id } ...Again } fragment Again on Query { me { email } }"
+
+    # when
+    result = api.execute(query)
+
+    # then
+    assert result == {
+        "data": {
+            "me": {
+                "id": result["data"]["me"]["id"],
+                "username": "alice",
+                "email": "alice@example.com",
+            }
+        }
+    }
+
+
+def test_fragments_no_operation_spreads_are_measured_too(api, db):
+    # given: the expensive part hides in a fragment that is never spread
+    inner = "me { " + "id " * 28 + "}"
+    query = "{ __typename } fragment Unused on Query { " + " ".join([inner] * 31) + " }"
+
+    # when
+    result = api.execute(query)
+
+    # then
+    assert error_codes(result) == ["DOCUMENT_TOO_COMPLEX"]
+
+
+def test_too_many_variables_are_refused(api, db, settings):
+    # given
+    settings.GRAPHQL_MAX_VARIABLES = 3
+    definitions = " ".join(f"$v{index}: Int" for index in range(4))
+
+    # when
+    result = api.execute(f"query Q({definitions}) {{ __typename }}")
+
+    # then
+    _refused(result, "4 variables; the limit is 3")

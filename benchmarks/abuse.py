@@ -16,7 +16,10 @@ only the environment an attack needs on top of the production defaults:
   lowered to 10 so a forged X-Forwarded-For spray needs 20 hasher runs, not 110;
 - "one worker": WEB_CONCURRENCY=1 (every document reaches the same cache) and
   GRAPHQL_COST_BUDGET_PER_USER raised, so 2,000 padded documents are prepared
-  rather than refused once the user's budget is spent.
+  rather than refused once the user's budget is spent; TRUSTED_PROXIES as above.
+
+The untrusted-peer server runs first: its requests all come from 127.0.0.1,
+whose per-address cost budget the one-address attackers of attack 10 spend.
 
 For each attack it prints the server's own time (the `duration_ms` of the JSON
 request log line, matched by X-Request-ID), the workers' peak memory (VmHWM,
@@ -1183,6 +1186,21 @@ def _run(options: argparse.Namespace, database) -> int:
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="graphql-api-abuse-") as work:
         work_dir = Path(work)
+        # First: its requests count against 127.0.0.1's own cost budget, which the
+        # attackers of attack 10 spend.
+        untrusted = production_server_start(
+            log_path=RESULTS_DIR / "abuse-server-untrusted.log",
+            SIGN_IN_ATTEMPTS_PER_IP=str(UNTRUSTED_SIGN_IN_LIMIT),
+            **services,
+        )
+        try:
+            outcomes.append(
+                forged_forwarded_for(
+                    untrusted, UNTRUSTED_SIGN_IN_LIMIT + 10, UNTRUSTED_SIGN_IN_LIMIT
+                )
+            )
+        finally:
+            untrusted.stop()
         production = production_server_start(
             log_path=RESULTS_DIR / "abuse-server.log", TRUSTED_PROXIES="127.0.0.1", **services
         )
@@ -1221,27 +1239,15 @@ def _run(options: argparse.Namespace, database) -> int:
             )
         finally:
             production.stop()
-        untrusted = production_server_start(
-            log_path=RESULTS_DIR / "abuse-server-untrusted.log",
-            SIGN_IN_ATTEMPTS_PER_IP=str(UNTRUSTED_SIGN_IN_LIMIT),
-            **services,
-        )
-        try:
-            outcomes.append(
-                forged_forwarded_for(
-                    untrusted, UNTRUSTED_SIGN_IN_LIMIT + 10, UNTRUSTED_SIGN_IN_LIMIT
-                )
-            )
-        finally:
-            untrusted.stop()
         one_worker = production_server_start(
             log_path=RESULTS_DIR / "abuse-server-one-worker.log",
             WEB_CONCURRENCY="1",
+            TRUSTED_PROXIES="127.0.0.1",
             GRAPHQL_COST_BUDGET_PER_USER=str(user_budget),
             **services,
         )
         try:
-            token = Client(one_worker).token(OWNER, PASSWORD)
+            token = Client(one_worker).token(OWNER, PASSWORD, address=fresh_address())
             outcomes.append(document_cache(one_worker, options.padded, token, user_budget))
         finally:
             one_worker.stop()
@@ -1258,7 +1264,8 @@ def _run(options: argparse.Namespace, database) -> int:
             "production": "TRUSTED_PROXIES=127.0.0.1 (each attack's requests carry their own "
             "X-Forwarded-For), WEB_CONCURRENCY=2",
             "untrusted peer": "TRUSTED_PROXIES empty, SIGN_IN_ATTEMPTS_PER_IP=10",
-            "one worker": f"WEB_CONCURRENCY=1, GRAPHQL_COST_BUDGET_PER_USER={user_budget}",
+            "one worker": f"WEB_CONCURRENCY=1, GRAPHQL_COST_BUDGET_PER_USER={user_budget}, "
+            "TRUSTED_PROXIES=127.0.0.1",
         },
     }
     print_report(outcomes, meta)

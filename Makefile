@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Development server: debug on, SQLite unless DATABASE_URL says otherwise.
 RUN_ENV := DJANGO_DEBUG=true
 
-.PHONY: install serve run test test-system lint format migrations-check schema ci clean bench-install bench bench-smoke bench-profile
+.PHONY: install serve run test test-system lint format migrations-check schema ci clean bench-install bench bench-smoke bench-profile bench-abuse
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -41,6 +41,14 @@ bench-smoke: bench-install
 
 bench-profile: bench-install
 	$(BIN)/python -m benchmarks --in-process --profile $(CASE) $(BENCH_ARGS)
+
+# Every attack of issue 10 against the production start (gunicorn, config/gunicorn.py,
+# debug off); about 2 minutes. Needs BENCH_REDIS_URL (that Redis database is FLUSHED)
+# and preferably BENCH_DATABASE_URL (PostgreSQL, name containing "bench", DROPPED);
+# README "Performance", "Abuse run". E.g. ABUSE_ARGS=--smoke.
+ABUSE_ARGS ?=
+bench-abuse: install
+	$(BIN)/python -m benchmarks.abuse $(ABUSE_ARGS)
 
 run: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput

@@ -122,3 +122,30 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase + "."
     except ValueError:
         return f"HTTP {status}."
+
+
+GRAPHQL_PATHS = ("/graphql/", "/graphql")
+
+
+class BudgetRefusalMiddleware:
+    """Refuse an anonymous address this worker already refused for its cost budget.
+
+    The view would refuse it too (schema/core/cost.py, RefusalMemo), but only
+    after the session, CSRF, authentication and message middleware and the URL
+    resolver ran; a client hammering past its budget is answered here, for a
+    fraction of that, with the view's answer (429 RATE_LIMITED, Retry-After). A
+    request with an Authorization header goes on: only the view can tell whose
+    it is. Logged like any GraphQL request.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path in GRAPHQL_PATHS and "HTTP_AUTHORIZATION" not in request.META:
+            from schema.core.views import budget_refusal_response
+
+            refused = budget_refusal_response(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)

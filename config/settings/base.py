@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "config.middleware.ApiJsonErrorMiddleware",
     # Before the rest, so that even a preflight answered early gets its CORS headers.
     "corsheaders.middleware.CorsMiddleware",
+    # An anonymous address over its query cost budget is answered here, cheaply.
+    "config.middleware.BudgetRefusalMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files under gunicorn: https://whitenoise.readthedocs.io/en/stable/django.html
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -239,6 +239,31 @@ def _retry_after(body: dict[str, Any]) -> int | None:
     return None
 
 
+def budget_refusal_response(request) -> HttpResponse | None:
+    """The 429 for an anonymous address this worker refused for its budget, else None."""
+    retry_after = budget_refusal_remembered(request)
+    if retry_after is None:
+        return None
+    error = RequestError(
+        f"The query cost budget is spent. Try again in {retry_after} seconds.",
+        status=429,
+        code=ErrorCode.RATE_LIMITED,
+        retry_after=retry_after,
+    )
+    try:
+        media_type = response_media_type(request)
+    except RequestError:
+        media_type = APPLICATION_JSON
+    request_graphql_log(request)["error_codes"].append(error.code.value)
+    response = HttpResponse(
+        orjson.dumps({"errors": [error.formatted]}),
+        status=error.status,
+        content_type=f"{media_type}; charset=utf-8",
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 class GraphQLApiView(GraphiQLOfflineView):
     """graphene-django's view (with its offline GraphiQL), made spec-compliant and bounded."""
 
@@ -264,14 +289,9 @@ class GraphQLApiView(GraphiQLOfflineView):
                 )
             if request.method == "GET" and self.wants_graphiql(request):
                 return self.render_graphiql(request, **self.graphiql_context())
-            retry_after = budget_refusal_remembered(request)
-            if retry_after is not None:
-                raise RequestError(
-                    f"The query cost budget is spent. Try again in {retry_after} seconds.",
-                    status=429,
-                    code=ErrorCode.RATE_LIMITED,
-                    retry_after=retry_after,
-                )
+            refused = budget_refusal_response(request)
+            if refused is not None:
+                return refused
             media_type = response_media_type(request)
             return self.get_response(request, self.parse_body(request), media_type)
         except RequestError as error:

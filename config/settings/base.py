@@ -333,6 +333,10 @@ GRAPHQL_MASK_INTERNAL_ERRORS = env.bool("GRAPHQL_MASK_INTERNAL_ERRORS", default=
 # Limits, checked before a document runs (schema/core/limits.py). A real client
 # stays far below them; an abusive document does not.
 GRAPHQL_MAX_DOCUMENT_SIZE = env.int("GRAPHQL_MAX_DOCUMENT_SIZE", default=20_000)
+# The request body of a POST to /graphql/ (413 past it), and the values its
+# variables may hold (BAD_USER_INPUT past it); no argument takes a list.
+GRAPHQL_MAX_BODY_BYTES = env.int("GRAPHQL_MAX_BODY_BYTES", default=256 * 1024)
+GRAPHQL_MAX_VARIABLE_VALUES = env.int("GRAPHQL_MAX_VARIABLE_VALUES", default=1_000)
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=15)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=15)
 GRAPHQL_MAX_ROOT_FIELDS = env.int("GRAPHQL_MAX_ROOT_FIELDS", default=20)

@@ -60,13 +60,23 @@ class NoNulCharacterRule(ValidationRule):
             )
 
 
+class TooManyVariableValues(Exception):
+    """The variables hold more values than GRAPHQL_MAX_VARIABLE_VALUES."""
+
+
 def variable_strings(value: Any) -> Iterator[str]:
     """Every string anywhere in a variables value, keys included.
 
-    Iterative, so a deeply nested value cannot exhaust the stack.
+    Iterative, so a deeply nested value cannot exhaust the stack; stops with
+    TooManyVariableValues past GRAPHQL_MAX_VARIABLE_VALUES values (no argument of
+    the schema takes a list, so a real client sends a handful).
     """
+    budget = settings.GRAPHQL_MAX_VARIABLE_VALUES
     pending = [value]
     while pending:
+        budget -= 1
+        if budget < 0:
+            raise TooManyVariableValues
         item = pending.pop()
         if isinstance(item, str):
             yield item
@@ -84,14 +94,23 @@ def variables_error(variables: dict[str, Any] | None) -> GraphQLError | None:
     # A string argument is no longer through a variable than it can be as a
     # literal in the document; each field's own, smaller limit comes after.
     limit = settings.GRAPHQL_MAX_DOCUMENT_SIZE
-    for text in variable_strings(variables):
-        if len(text) > limit:
-            return GraphQLError(
-                f"A string in the variables is longer than {limit} characters.",
-                extensions={"code": ErrorCode.BAD_USER_INPUT.value},
-            )
-        if UNSTORABLE_CHARACTERS.search(text):
-            return GraphQLError(NUL_MESSAGE, extensions={"code": ErrorCode.BAD_USER_INPUT.value})
+    try:
+        for text in variable_strings(variables):
+            if len(text) > limit:
+                return GraphQLError(
+                    f"A string in the variables is longer than {limit} characters.",
+                    extensions={"code": ErrorCode.BAD_USER_INPUT.value},
+                )
+            if UNSTORABLE_CHARACTERS.search(text):
+                return GraphQLError(
+                    NUL_MESSAGE, extensions={"code": ErrorCode.BAD_USER_INPUT.value}
+                )
+    except TooManyVariableValues:
+        return GraphQLError(
+            f"The variables hold more than {settings.GRAPHQL_MAX_VARIABLE_VALUES} values "
+            "(keys, strings, numbers, lists and objects).",
+            extensions={"code": ErrorCode.BAD_USER_INPUT.value},
+        )
     return None
 
 

@@ -128,8 +128,9 @@ def test_hostile_json_bodies_are_bad_requests(client, db, body):
     assert error_codes(response.json()) == ["BAD_REQUEST"]
 
 
-def test_deep_but_parseable_variables_are_checked_without_recursion(api, db):
+def test_deep_but_parseable_variables_are_checked_without_recursion(api, db, settings):
     # given: 900 levels, which JSON parses and a recursive walk would not survive
+    settings.GRAPHQL_MAX_VARIABLE_VALUES = 10_000
     deep: dict = {"leaf": "x"}
     for _ in range(900):
         deep = {"a": deep}
@@ -149,3 +150,32 @@ def test_unpaired_surrogate_in_a_literal_is_refused_by_the_parser(api, db):
 
     # then
     assert error_codes(result) == ["GRAPHQL_PARSE_FAILED"]
+
+
+def test_variables_holding_too_many_values_are_refused(api, db, settings):
+    # given: {"a": [[], ... 10 times]} is 13 values (the map, its key, the lists)
+    settings.GRAPHQL_MAX_VARIABLE_VALUES = 13
+
+    # when
+    at_limit = api.execute("{ __typename }", {"a": [[] for _ in range(10)]})
+    over = api.execute("{ __typename }", {"a": [[] for _ in range(11)]})
+
+    # then
+    assert at_limit == {"data": {"__typename": "Query"}}
+    assert error_codes(over) == ["BAD_USER_INPUT"]
+    assert "more than 13 values" in over["errors"][0]["message"]
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_parsed(client, db, settings):
+    # given
+    settings.GRAPHQL_MAX_BODY_BYTES = 1_000
+    at_limit = '{"query": "{ __typename }"}'.ljust(1_000)
+
+    # when
+    accepted = client.post("/graphql/", at_limit, content_type="application/json")
+    refused = client.post("/graphql/", at_limit + " ", content_type="application/json")
+
+    # then
+    assert accepted.json() == {"data": {"__typename": "Query"}}
+    assert refused.status_code == 413
+    assert error_codes(refused.json()) == ["BAD_REQUEST"]

@@ -154,3 +154,39 @@ def test_a_document_larger_than_the_whole_bound_is_not_cached(settings):
     assert errors == []
     assert len(document_cache) == 0
     assert document_cache.bytes == 0
+
+
+SHAPES = {
+    "comma padding": lambda index: "{ __typename }" + "," * 19_000 + f"#{index}",
+    "escapes": lambda index: (
+        f'#{index}\n{{ organization(slug: "' + "\\u00e9" * 3_000 + '") { id } }'
+    ),
+    "many fields": lambda index: (
+        f"#{index}\n{{ organizations {{ edges {{ node {{ "
+        + " ".join(["id name slug description"] * 6)
+        + " } } } }"
+    ),
+    "many objects": lambda index: f"#{index}\n{{ " + " ".join(["me { id username }"] * 20) + " }",
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_cache_counts_what_its_entries_really_hold(settings, shape):
+    # given
+    make = SHAPES[shape]
+    assert document_prepare(schema.graphql_schema, make(-1))[1] == []
+    document_cache.clear()
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+
+    # when: 50 distinct documents of the shape are cached
+    for index in range(50):
+        document_prepare(schema.graphql_schema, make(index))
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+
+    # then: the count is no more than 10% below what is really held
+    assert len(document_cache) == 50
+    assert held <= 1.1 * document_cache.bytes

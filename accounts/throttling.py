@@ -59,6 +59,8 @@ class PasswordAttempt:
     """The counters one password attempt took a slot in."""
 
     keys: tuple[str, ...]
+    # Marks the address as the user's own once the password proves right.
+    known_address_key: str | None = None
 
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -157,26 +159,45 @@ def _digest(scope: str, identity: str) -> str:
     return salted_hmac(f"{KEY_PREFIX}:{scope}", identity, algorithm="sha256").hexdigest()
 
 
-def attempt_keys(*, username: str, ip: str | None, window_index: int) -> list[tuple[str, int]]:
+def _pair(username: str, ip: str | None) -> str:
+    address = ip_identity(ip) if ip else ""
+    # Length-prefixed, so no two (address, username) pairs make the same text.
+    return f"{len(address)}:{address}{_username_identity(username)}"
+
+
+def known_address_key(*, username: str, ip: str | None) -> str | None:
+    """The cache key that marks `ip` as one `username` signed in from lately (None: no address)."""
+    if not ip:
+        return None
+    return f"{KEY_PREFIX}:known:{_digest('known', _pair(username, ip))}"
+
+
+def attempt_keys(
+    *, username: str, ip: str | None, window_index: int, known_address: bool = False
+) -> list[tuple[str, int]]:
     """The counters (cache key, limit) that an attempt in this window counts in.
 
     Without a request (a service called from a shell) the address is unknown;
-    such attempts share one "unknown address" budget per username.
+    such attempts share one "unknown address" budget per username. From an
+    address the user signed in from lately (`known_address`), the username's
+    ceiling across all addresses does not apply: strangers spraying guesses
+    from many addresses cannot lock the user out of their own.
     """
     user = _username_identity(username)
     address = ip_identity(ip) if ip else ""
-    # Length-prefixed, so no two (address, username) pairs make the same text.
-    pair = f"{len(address)}:{address}{user}"
     keys = [
         (
-            f"{KEY_PREFIX}:username-ip:{_digest('username-ip', pair)}",
+            f"{KEY_PREFIX}:username-ip:{_digest('username-ip', _pair(username, ip))}",
             settings.SIGN_IN_ATTEMPTS_PER_USERNAME,
         ),
-        (
-            f"{KEY_PREFIX}:username:{_digest('username', user)}",
-            settings.SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS,
-        ),
     ]
+    if not known_address:
+        keys.append(
+            (
+                f"{KEY_PREFIX}:username:{_digest('username', user)}",
+                settings.SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS,
+            )
+        )
     if address:
         keys.append((f"{KEY_PREFIX}:ip:{_digest('ip', address)}", settings.SIGN_IN_ATTEMPTS_PER_IP))
     return [(f"{key}:{window_index}", limit) for key, limit in keys]
@@ -214,9 +235,12 @@ def password_attempt_reserve(*, username: str, request: HttpRequest | None) -> P
     retry_after = max(1, math.ceil((window_index + 1) * window - now))
     taken: list[str] = []
     limited = False
+    ip = client_ip(request)
     try:
+        known_key = known_address_key(username=username, ip=ip)
+        known = known_key is not None and cache.get(known_key) is not None
         for key, limit in attempt_keys(
-            username=username, ip=client_ip(request), window_index=window_index
+            username=username, ip=ip, window_index=window_index, known_address=known
         ):
             count = _take_slot(key, retry_after + KEY_SLACK_SECONDS)
             taken.append(key)
@@ -231,14 +255,16 @@ def password_attempt_reserve(*, username: str, request: HttpRequest | None) -> P
         return PasswordAttempt(keys=())
     if limited:
         raise RateLimitedError(retry_after=retry_after)
-    return PasswordAttempt(keys=tuple(taken))
+    return PasswordAttempt(keys=tuple(taken), known_address_key=known_key)
 
 
 def password_attempt_succeeded(attempt: PasswordAttempt) -> None:
-    """The password was right: give the attempt's slots back."""
+    """The password was right: give the attempt's slots back, and remember the address."""
     try:
         for key in attempt.keys:
             _give_slot_back(key)
+        if attempt.known_address_key is not None:
+            cache.set(attempt.known_address_key, 1, timeout=settings.SIGN_IN_KNOWN_ADDRESS_SECONDS)
     except Exception:
         logger.exception("Could not give a password attempt's slots back: the cache failed.")
 

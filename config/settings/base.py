@@ -223,6 +223,9 @@ SIGN_IN_ATTEMPTS_PER_USERNAME_ALL_IPS = env.int(
 )
 SIGN_IN_ATTEMPTS_PER_IP = env.int("SIGN_IN_ATTEMPTS_PER_IP", default=100)
 SIGN_IN_ATTEMPTS_WINDOW = env.int("SIGN_IN_ATTEMPTS_WINDOW", default=900)
+# An address a user signed in from stays theirs this long: from it, the username's
+# ceiling across all addresses does not apply (a spray cannot lock them out).
+SIGN_IN_KNOWN_ADDRESS_SECONDS = env.int("SIGN_IN_KNOWN_ADDRESS_SECONDS", default=30 * 86400)
 # Reverse proxies (addresses or CIDR networks, comma-separated) whose
 # X-Forwarded-For is believed: only a request whose direct peer is one of them has
 # its client address read from the header. Empty (the default): never.

@@ -198,6 +198,42 @@ def test_a_spray_from_many_addresses_stops_at_the_username_ceiling(user, two_doo
     assert [error_codes(result) for result in results] == [["RATE_LIMITED"]] * 3
 
 
+def test_a_spray_past_the_ceiling_cannot_lock_a_user_out_of_an_address_they_used(
+    user, two_door_limits
+):
+    # given: alice signed in from home once; then nine wrong passwords from three
+    # IPv6 /64s reach her username's ceiling
+    home = client_at("198.51.100.1")
+    assert "errors" not in sign_in_as(home, password=PASSWORD)
+    for network in (1, 2, 3):
+        for _ in range(3):
+            assert error_codes(sign_in_as(client_at(f"2001:db8:{network}::1"))) == [
+                "INVALID_CREDENTIALS"
+            ]
+
+    # when
+    at_home = sign_in_as(home, password=PASSWORD)
+    elsewhere = sign_in_as(client_at("192.0.2.9"), password=PASSWORD)
+
+    # then: home is hers (its own per-address budget still applies); a new address waits
+    assert "errors" not in at_home
+    assert error_codes(elsewhere) == ["RATE_LIMITED"]
+
+
+def test_a_known_address_keeps_its_own_budget(user, two_door_limits):
+    # given: alice's home address, known, then three wrong passwords from it
+    home = client_at("198.51.100.1")
+    assert "errors" not in sign_in_as(home, password=PASSWORD)
+    for _ in range(3):
+        assert error_codes(sign_in_as(home)) == ["INVALID_CREDENTIALS"]
+
+    # when: a guesser sharing that address keeps going
+    result = sign_in_as(home, password=PASSWORD)
+
+    # then
+    assert error_codes(result) == ["RATE_LIMITED"]
+
+
 def test_change_password_follows_the_same_per_address_rules(user, sign_in, two_door_limits):
     # given: alice signed in at home; a stranger burns her budget elsewhere
     token = sign_in(user)["token"]

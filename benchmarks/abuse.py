@@ -607,7 +607,9 @@ def document_cache(server, count: int, token: str, user_budget: int) -> Outcome:
             f"GRAPHQL_DOCUMENT_CACHE_BYTES {bound_mb:.0f} MB, at most "
             f"{settings.GRAPHQL_DOCUMENT_CACHE_SIZE} entries",
             f"server started with WEB_CONCURRENCY=1 and GRAPHQL_COST_BUDGET_PER_USER={user_budget} "
-            f"(the default {100_000} buys 500 of these documents a minute)",
+            f"(the default {settings.GRAPHQL_COST_BUDGET_PER_USER} buys "
+            f"{settings.GRAPHQL_COST_BUDGET_PER_USER // settings.GRAPHQL_DOCUMENT_PREPARATION_COST} "
+            "of these documents a minute)",
         ],
         details={
             "rss_before_kb": before["VmRSS"],

@@ -352,7 +352,7 @@ GRAPHQL_MAX_RESPONSE_BYTES = env.int("GRAPHQL_MAX_RESPONSE_BYTES", default=8 * 1
 # window, per signed-in user or per anonymous client address, kept in the cache
 # above (RATE_LIMITED over it). A budget of 0 turns that budget off.
 GRAPHQL_MAX_QUERY_COST = env.int("GRAPHQL_MAX_QUERY_COST", default=5_000)
-GRAPHQL_COST_BUDGET_PER_USER = env.int("GRAPHQL_COST_BUDGET_PER_USER", default=100_000)
+GRAPHQL_COST_BUDGET_PER_USER = env.int("GRAPHQL_COST_BUDGET_PER_USER", default=50_000)
 GRAPHQL_COST_BUDGET_PER_IP = env.int("GRAPHQL_COST_BUDGET_PER_IP", default=5_000)
 GRAPHQL_COST_BUDGET_WINDOW = env.int("GRAPHQL_COST_BUDGET_WINDOW", default=60)
 # Points charged to that budget for parsing and validating a document the process

@@ -319,7 +319,9 @@ GRAPHQL_JWT = {
 
 # --- GraphQL ----------------------------------------------------------------
 
-GRAPHENE = {"SCHEMA": "schema.schema"}
+# Validation stops after this many errors: a client needs the first few, and each
+# costs time to make and bytes to send (a hostile document can make hundreds).
+GRAPHENE = {"SCHEMA": "schema.schema", "MAX_VALIDATION_ERRORS": 20}
 # Connections: the page size when a client gives neither `first` nor `last`,
 # and the most it may ask for (more is an error, PAGE_SIZE_TOO_LARGE).
 GRAPHQL_DEFAULT_PAGE_SIZE = env.int("GRAPHQL_DEFAULT_PAGE_SIZE", default=20)
@@ -373,13 +375,13 @@ for _budget in (GRAPHQL_COST_BUDGET_PER_USER, GRAPHQL_COST_BUDGET_PER_IP):
 GRAPHQL_MAX_BATCH_SIZE = env.int("GRAPHQL_MAX_BATCH_SIZE", default=0)
 # Before validation (schema/core/documents.py, complexity.py): the parser's
 # budgets, then one cheap walk; a document over any of them is DOCUMENT_TOO_COMPLEX.
-GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=1_000)
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=800)
 GRAPHQL_MAX_COMMENTS = env.int("GRAPHQL_MAX_COMMENTS", default=200)
-GRAPHQL_MAX_SELECTIONS = env.int("GRAPHQL_MAX_SELECTIONS", default=500)
+GRAPHQL_MAX_SELECTIONS = env.int("GRAPHQL_MAX_SELECTIONS", default=300)
 GRAPHQL_MAX_SAME_NAME_FIELDS = env.int("GRAPHQL_MAX_SAME_NAME_FIELDS", default=25)
 GRAPHQL_MAX_FRAGMENT_SPREADS = env.int("GRAPHQL_MAX_FRAGMENT_SPREADS", default=30)
 GRAPHQL_MAX_OPERATIONS = env.int("GRAPHQL_MAX_OPERATIONS", default=20)
-GRAPHQL_MAX_FIELD_COMPARISONS = env.int("GRAPHQL_MAX_FIELD_COMPARISONS", default=5_000)
+GRAPHQL_MAX_FIELD_COMPARISONS = env.int("GRAPHQL_MAX_FIELD_COMPARISONS", default=2_000)
 GRAPHQL_MAX_VARIABLES = env.int("GRAPHQL_MAX_VARIABLES", default=50)
 # Parsed and validated documents kept per process (schema/core/documents.py),
 # bounded in entries and in bytes (counted per entry); 0 entries turns it off.

@@ -51,6 +51,10 @@ class _TooComplex(Exception):
         self.message = message
 
 
+# What comparing two fragments spread in one selection set costs, in field comparisons.
+FRAGMENT_PAIR_COMPARISONS = 4
+
+
 @dataclass
 class _Measure:
     """What one selection set (or fragment) adds where it is used."""
@@ -125,7 +129,7 @@ class _Walk:
                     f"{count} fields share the response name `{name}` in one selection set "
                     f"({where}); the limit is {self.limits.same_name_fields}."
                 )
-            if count > 1:
+            if count > 1 or measure.spreads > 1:
                 self._compare(measure)
         return measure
 
@@ -134,6 +138,9 @@ class _Walk:
         self.comparisons += sum(
             weights[name] ** 2 // 2 for name, count in measure.names.items() if count > 1
         )
+        # Every pair of fragments spread here is compared too, each pair costing
+        # several field comparisons' worth (measured).
+        self.comparisons += FRAGMENT_PAIR_COMPARISONS * measure.spreads * (measure.spreads - 1) // 2
         if self.comparisons > self.limits.field_comparisons:
             raise _TooComplex(
                 "Fields sharing a response name would take too long to compare: "

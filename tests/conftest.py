@@ -15,7 +15,7 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.tokens import access_token_issue, password_fingerprint
-from schema.core.cost import refusal_memo
+from schema.core.cost import anonymous_preparations, refusal_memo
 
 PASSWORD = "correct-horse-battery"
 
@@ -63,6 +63,7 @@ def _empty_cache():
     workers' memo of budget refusals goes with the counters it mirrors."""
     cache.clear()
     refusal_memo.clear()
+    anonymous_preparations.reset()
 
 
 @pytest.fixture

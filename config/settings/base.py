@@ -360,6 +360,11 @@ GRAPHQL_COST_BUDGET_WINDOW = env.int("GRAPHQL_COST_BUDGET_WINDOW", default=60)
 # Points charged to that budget for parsing and validating a document the process
 # has not cached (schema/core/cost.py); 0 charges nothing.
 GRAPHQL_DOCUMENT_PREPARATION_COST = env.int("GRAPHQL_DOCUMENT_PREPARATION_COST", default=50)
+# New documents that all anonymous callers together may have one worker prepare
+# per second (a token bucket per process); 0 turns it off.
+GRAPHQL_ANONYMOUS_PREPARATIONS_PER_SECOND = env.int(
+    "GRAPHQL_ANONYMOUS_PREPARATIONS_PER_SECOND", default=10
+)
 if GRAPHQL_MAX_QUERY_COST < 1 or GRAPHQL_COST_BUDGET_WINDOW < 1:
     raise ImproperlyConfigured(
         "GRAPHQL_MAX_QUERY_COST and GRAPHQL_COST_BUDGET_WINDOW must be >= 1."

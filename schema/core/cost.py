@@ -556,6 +556,45 @@ def request_cost_check(
     return CostCheck(extensions=extensions)
 
 
+class PreparationBucket:
+    """A token bucket per process for anonymous callers' new documents.
+
+    The per-address budget stops one address; strangers with many addresses
+    (or a botnet) each get a fresh one. This caps what all anonymous callers
+    together can make one worker spend preparing documents it has not seen:
+    GRAPHQL_ANONYMOUS_PREPARATIONS_PER_SECOND, bursts up to the same number.
+    Legitimate anonymous clients send a few documents that are cached after the
+    first time and never notice; during such a flood, a new one may wait a second.
+    """
+
+    def __init__(self) -> None:
+        self._tokens = 0.0
+        self._updated: float | None = None
+        self._lock = threading.Lock()
+
+    def take(self, now: float) -> bool:
+        rate = settings.GRAPHQL_ANONYMOUS_PREPARATIONS_PER_SECOND
+        if rate <= 0:
+            return True
+        with self._lock:
+            if self._updated is None:
+                self._tokens = float(rate)
+            else:
+                self._tokens = min(float(rate), self._tokens + (now - self._updated) * rate)
+            self._updated = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
+
+    def reset(self) -> None:
+        with self._lock:
+            self._tokens, self._updated = 0.0, None
+
+
+anonymous_preparations = PreparationBucket()
+
+
 def document_preparation_check(request: HttpRequest) -> CostCheck:
     """Charge the parsing and validation of a document this process has not cached.
 
@@ -567,8 +606,15 @@ def document_preparation_check(request: HttpRequest) -> CostCheck:
     GRAPHQL_DOCUMENT_PREPARATION_COST points from the caller's budget, charged
     before it is parsed: a client cycling hostile documents is refused
     (RATE_LIMITED) after its budget's worth, at the price of a cache increment.
-    A cached document costs nothing here.
+    Anonymous callers together also share the worker's PreparationBucket. A
+    cached document costs nothing here.
     """
+    if not _signed_in(request) and not anonymous_preparations.take(time.monotonic()):
+        error = GraphQLError(
+            "Too many new documents from anonymous clients right now. Try again in 1 second.",
+            extensions={"code": ErrorCode.RATE_LIMITED.value, "retryAfter": 1},
+        )
+        return CostCheck(error=error, retry_after=1)
     points = settings.GRAPHQL_DOCUMENT_PREPARATION_COST
     if points <= 0:
         return CostCheck()

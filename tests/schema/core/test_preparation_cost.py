@@ -133,3 +133,48 @@ def test_a_signed_in_user_refused_for_a_large_operation_still_runs_small_ones(ap
     # then: it runs; only anonymous addresses are remembered as refused
     assert result == {"data": {"__typename": "Query"}}
     assert len(refusal_memo) == 0
+
+
+def test_anonymous_new_documents_share_a_bucket_per_worker_whatever_their_address(
+    api, db, settings
+):
+    # given: 3 new documents a second for all anonymous callers, generous budgets
+    settings.GRAPHQL_ANONYMOUS_PREPARATIONS_PER_SECOND = 3
+    settings.GRAPHQL_COST_BUDGET_PER_IP = 1_000_000
+    settings.GRAPHQL_MAX_QUERY_COST = 1_000
+
+    # when: five new documents at once, each from its own address
+    responses = [
+        api.client.post(
+            "/graphql/",
+            {"query": query},
+            content_type="application/json",
+            REMOTE_ADDR=f"203.0.113.{index}",
+        )
+        for index, query in enumerate(fresh_documents(5, size=100))
+    ]
+
+    # then: three prepared, then refused for a second, before any parsing
+    assert [response.status_code for response in responses] == [200, 200, 200, 429, 429]
+    refused = responses[3].json()
+    assert error_codes(refused) == ["RATE_LIMITED"]
+    assert refused["errors"][0]["extensions"]["retryAfter"] == 1
+    assert len(document_cache) == 3
+
+
+def test_signed_in_users_and_cached_documents_do_not_use_the_bucket(api, user, settings):
+    # given: a bucket with room for one new document
+    settings.GRAPHQL_ANONYMOUS_PREPARATIONS_PER_SECOND = 1
+    settings.GRAPHQL_COST_BUDGET_PER_IP = 1_000_000
+    settings.GRAPHQL_COST_BUDGET_PER_USER = 1_000_000
+    settings.GRAPHQL_MAX_QUERY_COST = 1_000
+    first = api.post("{ __typename }")
+
+    # when: the same document again anonymously, and new ones signed in
+    again = [api.post("{ __typename }") for _ in range(3)]
+    api.authenticate(user)
+    signed_in = [api.post(query) for query in fresh_documents(3, size=100)]
+
+    # then
+    assert first.status_code == 200
+    assert [response.status_code for response in again + signed_in] == [200] * 6

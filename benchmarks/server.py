@@ -122,34 +122,12 @@ def production_server_start(*, log_path: Path, database_url: str, redis_url: str
     of 18600-18699. Returns that harness's Server (worker_pids, log_text, stop) once
     /readyz answers 200.
     """
-    from tests.system.harness import GUNICORN, Server, request, server_environment
+    from tests.system.harness import gunicorn_start
 
-    port = free_port()
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = server_environment(
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        GUNICORN_BIND=f"127.0.0.1:{port}",
+    return gunicorn_start(
+        database_url=database_url,
+        redis_url=redis_url,
+        port=free_port(),
+        log=log_path,
         **overrides,
     )
-    with log_path.open("w") as output:
-        process = subprocess.Popen(  # noqa: S603 (the production start, a fixed command line)
-            [str(GUNICORN), "--config", "config/gunicorn.py"],
-            cwd=PROJECT_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(port=port, log=log_path, process=process)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited; see {log_path}:\n{server.log_text()[-2000:]}")
-        try:
-            if request(f"{server.url}/readyz", timeout=3).status == 200:
-                return server
-        except OSError:
-            pass
-        time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"gunicorn was not ready in 60 s; see {log_path}")

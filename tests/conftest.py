@@ -1,5 +1,8 @@
 """Shared fixtures: users, and a client that talks to /graphql/ as a frontend does."""
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -175,3 +178,20 @@ def make_organization(db):
         return organization
 
     return create
+
+
+def run_in_another_process(script: str) -> None:
+    """Run `script` in a new Python process with the test settings; it must succeed.
+
+    For what another worker would see: a shared cache, counters across processes.
+    """
+    # The script is the calling test's own text.
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr

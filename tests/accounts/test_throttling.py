@@ -1,7 +1,5 @@
 import logging
 import os
-import subprocess
-import sys
 
 import pytest
 from django.core.cache import caches
@@ -17,7 +15,7 @@ from accounts.throttling import (
     password_attempt_reserve,
     password_attempt_succeeded,
 )
-from config.settings.base import BASE_DIR
+from tests.conftest import run_in_another_process
 
 WINDOW_START = 1_800_000_000  # a multiple of the 900 s window
 
@@ -320,17 +318,7 @@ def test_attempts_are_shared_with_another_process(limits, clock):
         "    for _ in range(3):\n"
         "        throttling.password_attempt_reserve(username='alice', request=None)\n"
     )
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test")
-    # The script is the test's own text.
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    run_in_another_process(script)
 
     # then: this process sees them
     with pytest.raises(RateLimitedError):

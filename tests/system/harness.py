@@ -200,10 +200,22 @@ def server_environment(**overrides: str) -> dict[str, str]:
     return env
 
 
-def gunicorn_start(*, log_dir: Path, database_url: str, redis_url: str, **overrides: str) -> Server:
-    """Start the production server on a free port; return once /readyz answers 200."""
-    port = free_port()
-    log = log_dir / f"gunicorn-{port}.log"
+def gunicorn_start(
+    *,
+    log_dir: Path | None = None,
+    database_url: str,
+    redis_url: str,
+    port: int | None = None,
+    log: Path | None = None,
+    **overrides: str,
+) -> Server:
+    """Start the production server (on `port`, or a free one); return once /readyz answers 200.
+
+    Its output goes to `log`, or to gunicorn-<port>.log in `log_dir`.
+    """
+    port = port or free_port()
+    log = log or log_dir / f"gunicorn-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     env = server_environment(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
@@ -219,10 +231,10 @@ def gunicorn_start(*, log_dir: Path, database_url: str, redis_url: str, **overri
             stderr=subprocess.STDOUT,
         )
     server = Server(port=port, log=log, process=process)
-    deadline = time.monotonic() + 45
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited:\n{server.log_text()}")
+            raise RuntimeError(f"gunicorn exited; see {log}:\n{server.log_text()[-2000:]}")
         try:
             if server.get("/readyz", timeout=3).status == 200:
                 return server
@@ -230,7 +242,7 @@ def gunicorn_start(*, log_dir: Path, database_url: str, redis_url: str, **overri
             pass
         time.sleep(0.2)
     server.stop()
-    raise RuntimeError(f"gunicorn was not ready in 45 s:\n{server.log_text()}")
+    raise RuntimeError(f"gunicorn was not ready in 60 s:\n{server.log_text()}")
 
 
 def manage(env: dict[str, str], *arguments: str, timeout: float = 120) -> str:

@@ -2,9 +2,6 @@
 
 import json
 import logging
-import os
-import subprocess
-import sys
 import time
 
 import pytest
@@ -22,7 +19,6 @@ from graphql import (
 )
 
 from benchmarks.cases import CASES, FLAT_PAGE, NESTED_PAGE, Context, page_variables
-from config.settings.base import BASE_DIR
 from schema import schema as graphene_schema
 from schema.core import cost as cost_module
 from schema.core.cost import (
@@ -32,7 +28,7 @@ from schema.core.cost import (
     operation_cost,
     schema_costs,
 )
-from tests.conftest import error_codes
+from tests.conftest import error_codes, run_in_another_process
 
 SCHEMA = graphene_schema.graphql_schema
 WINDOW_START = 1_800_000_000  # a multiple of the 60 s window
@@ -500,17 +496,7 @@ def test_budget_is_shared_with_another_process(token, user, clock, settings, cli
         "with override_settings(GRAPHQL_COST_BUDGET_PER_USER=100, GRAPHQL_MAX_QUERY_COST=100):\n"
         "    assert not cost.budget_charge(request, 60).refused\n"
     )
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test")
-    # The script is the test's own text.
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    run_in_another_process(script)
 
     # when: this process asks for 53 more
     result = post(client, FLAT_PAGE, page_variables(), token=token)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Development server: debug on, SQLite unless DATABASE_URL says otherwise.
 RUN_ENV := DJANGO_DEBUG=true
 
-.PHONY: install serve run test test-system lint format migrations-check schema ci clean bench-install bench bench-smoke bench-profile bench-abuse
+.PHONY: install serve run test test-system lint format migrations-check schema schema-check schema-release ci clean bench-install bench bench-smoke bench-profile bench-abuse
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -90,6 +90,21 @@ migrations-check: install
 schema: install
 	$(RUN_ENV) $(BIN)/python manage.py graphql_schema --schema schema.schema --out schema.graphql
 	printf '\n' >> schema.graphql
+
+# The breaking-change gate (README, "Versioning"): schema.graphql against the last released
+# schema, docs/schema/released.graphql; fails on a breaking change CHANGELOG.md does not list.
+schema-check: install
+	$(BIN)/python -P schema/compatibility.py
+
+# Cutting a release, e.g. make schema-release VERSION=0.2.0: schema.graphql becomes the
+# released schema. Rename CHANGELOG.md's "## Unreleased" to the same version.
+schema-release:
+	@echo '$(VERSION)' | grep -Eqx '[0-9]+\.[0-9]+\.[0-9]+' \
+		|| { echo "usage: make schema-release VERSION=x.y.z"; exit 1; }
+	@{ printf '# Release %s of the API schema. Written by `make schema-release`; %s\n\n' \
+		'$(VERSION)' '`make schema-check` compares schema.graphql with it.'; \
+		cat schema.graphql; } > docs/schema/released.graphql
+	@echo "docs/schema/released.graphql is release $(VERSION) now"
 
 ci:
 	.ci/run

@@ -196,7 +196,7 @@ def test_from_1_0_0_a_removal_needs_a_deprecation_in_the_released_schema_entry_o
 
 def test_a_snapshot_of_another_release_than_the_changelog_s_latest_fails():
     # when
-    report = check(RELEASED, RELEASED, changelog([], release="0.2.0"))
+    report = check(RELEASED, RELEASED, changelog([], release="0.2.0 - 2026-01-05"))
 
     # then
     assert report.failures == [

@@ -134,6 +134,19 @@ def _serve(root: Path, command: list[str], port: int, **overrides: str) -> Itera
             process.wait()
 
 
+def manage(root: Path, *arguments: str, **overrides: str) -> None:
+    """A manage.py command on a live root's database, with the environment its servers get."""
+    _manage(_environment(root, **overrides), *arguments)
+
+
+def serve_gunicorn(root: Path, port: int, **overrides: str) -> Iterator[LiveServer]:
+    """gunicorn (2 workers) on `port`, for a fixture to `yield from`."""
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    command = [gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", "2", "--access-logfile", "-"]
+    yield from _serve(root, command, port, **overrides)
+
+
 @pytest.fixture(scope="session")
 def gunicorn_server(live_root) -> Iterator[LiveServer]:
     """The production stack: gunicorn, WhiteNoise, DJANGO_DEBUG off.
@@ -143,12 +156,8 @@ def gunicorn_server(live_root) -> Iterator[LiveServer]:
     default. Browsers on http://localhost:<port> are an allowed CORS origin.
     """
     port = free_port()
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
-    command = [gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", "2", "--access-logfile", "-"]
-    yield from _serve(
+    yield from serve_gunicorn(
         live_root,
-        command,
         port,
         GRAPHIQL_ENABLED="true",
         GRAPHQL_INTROSPECTION_ENABLED="true",

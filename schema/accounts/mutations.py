@@ -19,9 +19,9 @@ from accounts.services import (
     user_password_change,
 )
 from accounts.validators import PASSWORD_MAX_LENGTH
+from schema.accounts.errors import AccountBaseMutation
 from schema.accounts.types import TokenPairFields, token_pair_fields
 from schema.core.auth import login_required
-from schema.core.mutations import BaseMutation
 
 
 def _token_pair_payload(payload_class, pair: TokenPair):
@@ -134,7 +134,7 @@ class RevokeAllTokens(graphene.Mutation):
         return cls(revoked=True)
 
 
-class ChangePassword(token_pair_fields(required=False), BaseMutation):
+class ChangePassword(token_pair_fields(required=False), AccountBaseMutation):
     class Meta:
         description = (
             "Change the signed-in user's password. Every other sign-in of the user ends "

@@ -21,7 +21,7 @@ from organization.services import (
 from schema.core.auth import login_required
 from schema.core.errors import ApiError, ErrorCode
 from schema.core.ids import pk_from_global_id
-from schema.core.mutations import BaseMutation
+from schema.organization.errors import OrganizationBaseMutation
 from schema.organization.types import MembershipType, OrganizationType, Role
 
 ORGANIZATION_ID = "The organization's global ID."
@@ -51,7 +51,7 @@ def visible_organization_by_pk(info, pk: int) -> Organization | None:
     return organization_list(user=info.context.user).filter(pk=pk).first()
 
 
-class CreateOrganization(BaseMutation):
+class CreateOrganization(OrganizationBaseMutation):
     class Meta:
         description = "Create an organization; you become its OWNER."
 
@@ -71,7 +71,7 @@ class CreateOrganization(BaseMutation):
         return cls(organization=visible_organization_by_pk(info, organization.pk))
 
 
-class UpdateOrganization(BaseMutation):
+class UpdateOrganization(OrganizationBaseMutation):
     class Meta:
         description = (
             "Change an organization (OWNER or ADMIN). Only the arguments given change; "
@@ -97,7 +97,7 @@ class UpdateOrganization(BaseMutation):
         return cls(organization=visible_organization_by_pk(info, organization.pk))
 
 
-class DeleteOrganization(BaseMutation):
+class DeleteOrganization(OrganizationBaseMutation):
     class Meta:
         description = "Delete an organization and its memberships (OWNER only)."
 
@@ -114,7 +114,7 @@ class DeleteOrganization(BaseMutation):
         return cls(deleted_id=id)
 
 
-class AddMember(BaseMutation):
+class AddMember(OrganizationBaseMutation):
     class Meta:
         description = "Add a user by username (OWNER or ADMIN; only an OWNER adds an OWNER)."
 
@@ -137,7 +137,7 @@ class AddMember(BaseMutation):
         return cls(membership=membership)
 
 
-class ChangeMemberRole(BaseMutation):
+class ChangeMemberRole(OrganizationBaseMutation):
     class Meta:
         description = (
             "Give a member another role (OWNER or ADMIN; granting or taking away OWNER "
@@ -161,7 +161,7 @@ class ChangeMemberRole(BaseMutation):
         return cls(membership=membership)
 
 
-class RemoveMember(BaseMutation):
+class RemoveMember(OrganizationBaseMutation):
     class Meta:
         description = (
             "Remove a member (OWNER or ADMIN; only an OWNER removes an OWNER; never the last)."
@@ -184,7 +184,7 @@ class RemoveMember(BaseMutation):
         return cls(organization=visible_organization_by_pk(info, organization.pk))
 
 
-class LeaveOrganization(BaseMutation):
+class LeaveOrganization(OrganizationBaseMutation):
     class Meta:
         description = "Leave an organization (its last OWNER cannot)."
 

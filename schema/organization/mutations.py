@@ -19,7 +19,7 @@ from organization.services import (
     organization_update,
 )
 from schema.core.auth import login_required
-from schema.core.errors import ApiError, ErrorCode
+from schema.core.errors import not_found_error
 from schema.core.ids import pk_from_global_id
 from schema.organization.errors import OrganizationBaseMutation
 from schema.organization.types import MembershipType, OrganizationType, Role
@@ -31,6 +31,7 @@ SLUG_ARGUMENT = (
 )
 DESCRIPTION_ARGUMENT = f"Free text, at most {DESCRIPTION_MAX_LENGTH:,} characters."
 EMAIL_ARGUMENT = "A valid e-mail address, at most 254 characters."
+NULL_ON_ERRORS = " Null exactly when `errors` is not empty."
 WEBSITE_ARGUMENT = "A valid http(s) URL, at most 200 characters."
 
 
@@ -40,7 +41,7 @@ def visible_organization(info, global_id: str) -> Organization:
     try:
         return organization_get(user=info.context.user, pk=pk)
     except Organization.DoesNotExist:
-        raise ApiError("No organization found.", ErrorCode.NOT_FOUND) from None
+        raise not_found_error("Organization") from None
 
 
 def visible_organization_by_pk(info, pk: int) -> Organization | None:
@@ -62,7 +63,10 @@ class CreateOrganization(OrganizationBaseMutation):
         contact_email = graphene.String(description=EMAIL_ARGUMENT)
         website = graphene.String(description=WEBSITE_ARGUMENT)
 
-    organization = graphene.Field(OrganizationType, description="The new organization.")
+    organization = graphene.Field(
+        OrganizationType,
+        description="The new organization." + NULL_ON_ERRORS,
+    )
 
     @classmethod
     @login_required
@@ -87,7 +91,10 @@ class UpdateOrganization(OrganizationBaseMutation):
         website = graphene.String(description=WEBSITE_ARGUMENT)
         is_active = graphene.Boolean(description="False archives it.")
 
-    organization = graphene.Field(OrganizationType, description="The organization as it is now.")
+    organization = graphene.Field(
+        OrganizationType,
+        description="The organization as it is now." + NULL_ON_ERRORS,
+    )
 
     @classmethod
     @login_required
@@ -104,7 +111,9 @@ class DeleteOrganization(OrganizationBaseMutation):
     class Arguments:
         id = graphene.ID(required=True, description=ORGANIZATION_ID)
 
-    deleted_id = graphene.ID(description="The global ID of the deleted organization.")
+    deleted_id = graphene.ID(
+        description="The global ID of the deleted organization." + NULL_ON_ERRORS
+    )
 
     @classmethod
     @login_required
@@ -125,7 +134,7 @@ class AddMember(OrganizationBaseMutation):
             graphene.NonNull(Role), default_value="MEMBER", description="Their role."
         )
 
-    membership = graphene.Field(MembershipType, description="The new membership.")
+    membership = graphene.Field(MembershipType, description="The new membership." + NULL_ON_ERRORS)
 
     @classmethod
     @login_required
@@ -149,7 +158,10 @@ class ChangeMemberRole(OrganizationBaseMutation):
         username = graphene.String(required=True, description="The member.")
         role = graphene.Argument(Role, required=True, description="The new role.")
 
-    membership = graphene.Field(MembershipType, description="The changed membership.")
+    membership = graphene.Field(
+        MembershipType,
+        description="The changed membership." + NULL_ON_ERRORS,
+    )
 
     @classmethod
     @login_required
@@ -173,7 +185,10 @@ class RemoveMember(OrganizationBaseMutation):
 
     organization = graphene.Field(
         OrganizationType,
-        description="The organization; null if you removed yourself and can no longer see it.",
+        description=(
+            "The organization as it is now; null when `errors` is not empty, or when you "
+            "removed yourself and can no longer see it."
+        ),
     )
 
     @classmethod
@@ -191,7 +206,9 @@ class LeaveOrganization(OrganizationBaseMutation):
     class Arguments:
         organization_id = graphene.ID(required=True, description=ORGANIZATION_ID)
 
-    left_id = graphene.ID(description="The global ID of the organization you left.")
+    left_id = graphene.ID(
+        description="The global ID of the organization you left." + NULL_ON_ERRORS
+    )
 
     @classmethod
     @login_required

@@ -8,7 +8,7 @@ from schema.core.auth import login_required
 from schema.core.connections import PagedFilterConnectionField
 from schema.core.errors import ApiError, ErrorCode, not_found_error
 from schema.core.ids import global_id_type, pk_from_global_id
-from schema.core.one_of import OneOfInputObjectType, one_of_hint
+from schema.core.one_of import OneOfInputObjectType
 from schema.organization.filters import OrganizationFilter
 from schema.organization.types import MembershipType, OrganizationType, Role
 
@@ -36,8 +36,8 @@ def organization_lookup(by, *, id, slug) -> dict[str, str]:
     if by is None and len(given) == 1:
         return given
     raise ApiError(
-        f"Give `by` with exactly one of `id` or `slug` (or, deprecated, exactly one of the "
-        f"`id` or `slug` arguments). {one_of_hint('OrganizationLookup')}",
+        "Give exactly one of `by: {id: ...}` or `by: {slug: ...}` (or, deprecated, exactly "
+        "one of the arguments `id` or `slug`), not both ways.",
         ErrorCode.BAD_USER_INPUT,
     )
 

@@ -41,7 +41,7 @@ def scene(api, make_user, make_organization):
         (
             'mutation { leaveOrganization(organizationId: "%(missing)s") { leftId } }',
             "Organization",
-        ),  # noqa: E501
+        ),
     ],
 )
 def test_every_not_found_has_the_one_wording(api, scene, document, kind):

@@ -14,11 +14,12 @@ from schema.core.types import payload_error_type
 ORGANIZATION_ERROR_CODES: dict[str, str] = {
     "INVALID": (
         "The value is malformed: a slug with characters other than letters, digits, `-` "
-        "and `_`; an e-mail address or URL that is not one; an unknown role. Also any "
+        "and `_`; an e-mail address or URL that is not one; an unknown role; a null "
+        "isActive. Also any "
         "problem without a more precise code."
     ),
     "BLANK": "The value is empty and must not be (the name; a slug given as empty text).",
-    "NULL": "The value is null and this field cannot be cleared (name, slug, isActive).",
+    "NULL": "The value is null and this field cannot be cleared (name, slug).",
     "MAX_LENGTH": "The text is longer than the field allows (see the argument's description).",
     "UNIQUE": "The slug is taken by another organization (even one you cannot see).",
     "NOT_FOUND": "No active user has this username.",

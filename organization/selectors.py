@@ -6,7 +6,7 @@ queryset from here is safe to hand to the API as it is.
 
 from collections.abc import Collection
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from accounts.models import User
@@ -40,6 +40,17 @@ def organization_visible(
     if user_sees_all_organizations(user):
         return queryset
     return queryset.filter(memberships__user=user)
+
+
+def user_visible(queryset: QuerySet[User], *, user) -> QuerySet[User]:
+    """Narrow `queryset` to the users `user` may see: themself and every fellow member
+    of an organization they belong to; staff and superusers see every user."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user_sees_all_organizations(user):
+        return queryset
+    fellow = Membership.objects.filter(user=OuterRef("pk"), organization__memberships__user=user)
+    return queryset.filter(Q(pk=user.pk) | Exists(fellow))
 
 
 def organization_list(*, user) -> QuerySet[Organization]:

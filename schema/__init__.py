@@ -4,6 +4,8 @@ import graphene
 
 from schema.accounts.mutations import AccountsMutation
 from schema.accounts.queries import AccountsQuery
+from schema.core.codes import ErrorCodeType
+from schema.core.one_of import one_of_marked
 from schema.organization.mutations import OrganizationMutation
 from schema.organization.queries import OrganizationQuery
 
@@ -16,4 +18,5 @@ class Mutation(AccountsMutation, OrganizationMutation, graphene.ObjectType):
     """Every mutation of the API."""
 
 
-schema = graphene.Schema(query=Query, mutation=Mutation)
+# ErrorCode is no field's type: listed so that the SDL and GraphiQL's docs show its values.
+schema = one_of_marked(graphene.Schema(query=Query, mutation=Mutation, types=[ErrorCodeType]))

@@ -19,9 +19,14 @@ from accounts.services import (
     user_password_change,
 )
 from accounts.validators import PASSWORD_MAX_LENGTH
-from schema.accounts.types import TokenPairFields, token_pair_fields
+from schema.accounts.errors import AccountBaseMutation
+from schema.accounts.types import (
+    PAYLOAD_DEPRECATION,
+    TokenClaims,
+    TokenPairFields,
+    token_pair_fields,
+)
 from schema.core.auth import login_required
-from schema.core.mutations import BaseMutation
 
 
 def _token_pair_payload(payload_class, pair: TokenPair):
@@ -30,6 +35,7 @@ def _token_pair_payload(payload_class, pair: TokenPair):
         token_expires_at=pair.access.expires_at,
         refresh_token=pair.refresh_token,
         refresh_token_expires_at=pair.refresh_expires_at,
+        claims=pair.access.payload,
         payload=pair.access.payload,
         user=pair.user,
     )
@@ -88,11 +94,19 @@ class VerifyToken(graphene.Mutation):
     class Arguments:
         token = graphene.String(required=True, description="The access token to check.")
 
-    payload = GenericScalar(required=True, description="The access token's claims, decoded.")
+    claims = graphene.Field(
+        TokenClaims, required=True, description="The access token's claims, decoded."
+    )
+    payload = GenericScalar(
+        required=True,
+        description="The access token's claims as untyped JSON.",
+        deprecation_reason=PAYLOAD_DEPRECATION,
+    )
 
     @classmethod
     def mutate(cls, root, info, token: str):
-        return cls(payload=access_token_authenticate(token).payload)
+        claims = access_token_authenticate(token).payload
+        return cls(claims=claims, payload=claims)
 
 
 class RevokeToken(graphene.Mutation):
@@ -134,7 +148,7 @@ class RevokeAllTokens(graphene.Mutation):
         return cls(revoked=True)
 
 
-class ChangePassword(token_pair_fields(required=False), BaseMutation):
+class ChangePassword(token_pair_fields(required=False), AccountBaseMutation):
     class Meta:
         description = (
             "Change the signed-in user's password. Every other sign-in of the user ends "

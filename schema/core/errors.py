@@ -1,55 +1,10 @@
 """The API's one error model: every top-level error carries `extensions.code`.
 
-Clients switch on the code, never on the message. The codes:
-
-- UNAUTHENTICATED: the field needs a signed-in user and no token came.
-- TOKEN_EXPIRED: the access (or refresh) token has expired; refresh (or sign in).
-- TOKEN_INVALID: the token is malformed, forged, revoked, or its user is inactive.
-- INVALID_CREDENTIALS: tokenAuth got a wrong username or password.
-- REFRESH_TOKEN_REUSED: a rotated or revoked refresh token came back; its whole
-  sign-in chain has been ended.
-- RATE_LIMITED: too many password attempts for the username or from the client's
-  address, or the caller's query cost budget is spent (GRAPHQL_COST_BUDGET_*;
-  refused before it runs, HTTP 429); `extensions.retryAfter` says how many
-  seconds to wait.
-- FORBIDDEN: signed in, but not allowed to do this.
-- NOT_FOUND: no such object, or one the caller may not see.
-- BAD_USER_INPUT: an argument or variable has an invalid value.
-- PAGE_SIZE_TOO_LARGE: `first` or `last` is above the maximum page size.
-- GRAPHQL_PARSE_FAILED: the document is not valid GraphQL syntax.
-- GRAPHQL_VALIDATION_FAILED: the document does not match the schema.
-- INTROSPECTION_DISABLED: the document asks for `__schema` or `__type` and
-  introspection is off (GRAPHQL_INTROSPECTION_ENABLED).
-- QUERY_TOO_DEEP: fields nest deeper than GRAPHQL_MAX_DEPTH.
-- TOO_MANY_ALIASES: more aliases than GRAPHQL_MAX_ALIASES, fragments included.
-- TOO_MANY_ROOT_FIELDS: more root fields than GRAPHQL_MAX_ROOT_FIELDS.
-- TOO_MANY_MUTATIONS: more mutations in one operation than GRAPHQL_MAX_MUTATIONS.
-- COST_LIMIT_EXCEEDED: the operation's query cost is above GRAPHQL_MAX_QUERY_COST;
-  `extensions.cost` is {requested, maximum}. Nothing ran.
-- DOCUMENT_TOO_LARGE: the query text is longer than GRAPHQL_MAX_DOCUMENT_SIZE.
-- RESPONSE_TOO_LARGE: a query's answer passed GRAPHQL_MAX_RESPONSE_BYTES while it
-  ran; execution stopped and no data is returned.
-- DOCUMENT_TOO_COMPLEX: the document is too costly to parse or validate: more
-  tokens or comments than the parser's budgets, more field selections (fragments
-  counted at every spread), fields sharing one response name, or fragment spreads
-  in one selection set than their limits (schema/core/complexity.py).
-- BATCH_TOO_LARGE: a JSON array of operations, and batching is off or the array
-  is longer than GRAPHQL_MAX_BATCH_SIZE.
-- PERSISTED_QUERY_NOT_FOUND: a hash-only request (Apollo's automatic persisted
-  queries) whose document this server does not know; send it again with `query`.
-- PERSISTED_QUERY_NOT_SUPPORTED: the `persistedQuery` extension is malformed, or
-  its hash does not match the `query` sent with it.
-- PERSISTED_QUERY_NOT_ALLOWED: the allow-list mode is on and the document is not
-  on the list (GRAPHQL_PERSISTED_QUERIES_ONLY).
-- BAD_REQUEST: the HTTP request itself is malformed (bad JSON, a JSON member or
-  URL parameter named twice, no query, wrong method or media type, ...).
-- SERVICE_UNAVAILABLE: the database could not be reached or did not answer in
-  time (connect or statement timeout); nothing was written; retry shortly.
-- INTERNAL_SERVER_ERROR: an unexpected failure; logged with its traceback.
+The codes and what each means are in schema/core/codes.py, the same enum the
+schema publishes as `enum ErrorCode`. Clients switch on the code, never on the message.
 """
 
 import logging
-from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -63,39 +18,10 @@ from accounts.exceptions import (
     TokenExpiredError,
     TokenInvalidError,
 )
+from schema.core.codes import ErrorCode
+from schema.core.one_of import one_of_message
 
 logger = logging.getLogger("schema.errors")
-
-
-class ErrorCode(StrEnum):
-    UNAUTHENTICATED = "UNAUTHENTICATED"
-    TOKEN_EXPIRED = "TOKEN_EXPIRED"
-    TOKEN_INVALID = "TOKEN_INVALID"
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"
-    RATE_LIMITED = "RATE_LIMITED"
-    FORBIDDEN = "FORBIDDEN"
-    NOT_FOUND = "NOT_FOUND"
-    BAD_USER_INPUT = "BAD_USER_INPUT"
-    PAGE_SIZE_TOO_LARGE = "PAGE_SIZE_TOO_LARGE"
-    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
-    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
-    INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
-    QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
-    TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
-    TOO_MANY_ROOT_FIELDS = "TOO_MANY_ROOT_FIELDS"
-    TOO_MANY_MUTATIONS = "TOO_MANY_MUTATIONS"
-    COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
-    DOCUMENT_TOO_LARGE = "DOCUMENT_TOO_LARGE"
-    DOCUMENT_TOO_COMPLEX = "DOCUMENT_TOO_COMPLEX"
-    RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
-    BATCH_TOO_LARGE = "BATCH_TOO_LARGE"
-    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
-    PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
-    BAD_REQUEST = "BAD_REQUEST"
-    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
-    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 
 
 # The database is down, restarting, unreachable or too slow (connect_timeout,
@@ -122,6 +48,22 @@ class ApiError(GraphQLError):
 
     def __init__(self, message: str, code: ErrorCode) -> None:
         super().__init__(message, extensions={"code": code.value})
+
+
+def not_found_message(kind: str = "Object") -> str:
+    """The one wording of NOT_FOUND: the same whether the object is missing or hidden."""
+    return f"{kind} not found: it does not exist, or you may not see it."
+
+
+def not_found_error(kind: str = "Object") -> ApiError:
+    """A NOT_FOUND error about a `kind` (a GraphQL type name) the caller asked for."""
+    return ApiError(not_found_message(kind), ErrorCode.NOT_FOUND)
+
+
+def _not_found_kind(error: ObjectDoesNotExist) -> str:
+    # `Organization.DoesNotExist` -> "Organization"; a bare ObjectDoesNotExist -> "Object".
+    owner, _, name = type(error).__qualname__.rpartition(".")
+    return owner if owner and name == "DoesNotExist" else "Object"
 
 
 # Domain exceptions that are the client's fault, and the code each one means.
@@ -193,6 +135,7 @@ def error_formatted(error: Exception) -> dict:
         return {"message": str(error), "extensions": {"code": ErrorCode.BAD_REQUEST.value}}
 
     formatted = error.formatted
+    formatted["message"] = one_of_message(formatted["message"])
     extensions = dict(formatted.get("extensions") or {})
     if "code" in extensions:
         return formatted
@@ -218,6 +161,8 @@ def error_formatted(error: Exception) -> dict:
             formatted["message"] = DATABASE_UNAVAILABLE_MESSAGE
         if isinstance(original, ValidationError):
             formatted["message"] = _validation_message(original)
+        if isinstance(original, ObjectDoesNotExist):
+            formatted["message"] = not_found_message(_not_found_kind(original))
         if isinstance(original, RateLimitedError):
             extensions["retryAfter"] = original.retry_after
         if code is ErrorCode.INTERNAL_SERVER_ERROR:

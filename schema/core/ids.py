@@ -3,7 +3,7 @@
 from graphql_relay import from_global_id
 
 from accounts.selectors import PRIMARY_KEY
-from schema.core.errors import ApiError, ErrorCode
+from schema.core.errors import ApiError, ErrorCode, not_found_error
 
 
 def global_id_type(global_id: str) -> str:
@@ -19,5 +19,5 @@ def pk_from_global_id(global_id: str, *, type_name: str) -> int:
     kind = global_id_type(global_id)
     _, pk = from_global_id(global_id)
     if kind != type_name or not PRIMARY_KEY.fullmatch(pk):
-        raise ApiError(f"No {type_name} has this ID.", ErrorCode.NOT_FOUND)
+        raise not_found_error(type_name)
     return int(pk)

@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django_filters.constants import EMPTY_VALUES
 
 from organization.models import Membership, Organization
+from schema.core.scalars import DATETIME_EXPECTED
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -60,7 +61,12 @@ class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
                 value.astimezone(UTC)
             except OverflowError:
                 raise ValidationError(
-                    {self.field_name: f"{value.isoformat()} is out of range."}
+                    {
+                        self.field_name: (
+                            f"{value.isoformat()} is out of range: {DATETIME_EXPECTED}, "
+                            "between years 1 and 9999 in UTC."
+                        )
+                    }
                 ) from None
         return super().filter(qs, value)
 

@@ -19,9 +19,9 @@ from organization.services import (
     organization_update,
 )
 from schema.core.auth import login_required
-from schema.core.errors import ApiError, ErrorCode
+from schema.core.errors import not_found_error
 from schema.core.ids import pk_from_global_id
-from schema.core.mutations import BaseMutation
+from schema.organization.errors import OrganizationBaseMutation
 from schema.organization.types import MembershipType, OrganizationType, Role
 
 ORGANIZATION_ID = "The organization's global ID."
@@ -31,6 +31,7 @@ SLUG_ARGUMENT = (
 )
 DESCRIPTION_ARGUMENT = f"Free text, at most {DESCRIPTION_MAX_LENGTH:,} characters."
 EMAIL_ARGUMENT = "A valid e-mail address, at most 254 characters."
+NULL_ON_ERRORS = " Null exactly when `errors` is not empty."
 WEBSITE_ARGUMENT = "A valid http(s) URL, at most 200 characters."
 
 
@@ -40,7 +41,7 @@ def visible_organization(info, global_id: str) -> Organization:
     try:
         return organization_get(user=info.context.user, pk=pk)
     except Organization.DoesNotExist:
-        raise ApiError("No organization found.", ErrorCode.NOT_FOUND) from None
+        raise not_found_error("Organization") from None
 
 
 def visible_organization_by_pk(info, pk: int) -> Organization | None:
@@ -51,7 +52,7 @@ def visible_organization_by_pk(info, pk: int) -> Organization | None:
     return organization_list(user=info.context.user).filter(pk=pk).first()
 
 
-class CreateOrganization(BaseMutation):
+class CreateOrganization(OrganizationBaseMutation):
     class Meta:
         description = "Create an organization; you become its OWNER."
 
@@ -62,7 +63,10 @@ class CreateOrganization(BaseMutation):
         contact_email = graphene.String(description=EMAIL_ARGUMENT)
         website = graphene.String(description=WEBSITE_ARGUMENT)
 
-    organization = graphene.Field(OrganizationType, description="The new organization.")
+    organization = graphene.Field(
+        OrganizationType,
+        description="The new organization." + NULL_ON_ERRORS,
+    )
 
     @classmethod
     @login_required
@@ -71,7 +75,7 @@ class CreateOrganization(BaseMutation):
         return cls(organization=visible_organization_by_pk(info, organization.pk))
 
 
-class UpdateOrganization(BaseMutation):
+class UpdateOrganization(OrganizationBaseMutation):
     class Meta:
         description = (
             "Change an organization (OWNER or ADMIN). Only the arguments given change; "
@@ -87,7 +91,10 @@ class UpdateOrganization(BaseMutation):
         website = graphene.String(description=WEBSITE_ARGUMENT)
         is_active = graphene.Boolean(description="False archives it.")
 
-    organization = graphene.Field(OrganizationType, description="The organization as it is now.")
+    organization = graphene.Field(
+        OrganizationType,
+        description="The organization as it is now." + NULL_ON_ERRORS,
+    )
 
     @classmethod
     @login_required
@@ -97,14 +104,16 @@ class UpdateOrganization(BaseMutation):
         return cls(organization=visible_organization_by_pk(info, organization.pk))
 
 
-class DeleteOrganization(BaseMutation):
+class DeleteOrganization(OrganizationBaseMutation):
     class Meta:
         description = "Delete an organization and its memberships (OWNER only)."
 
     class Arguments:
         id = graphene.ID(required=True, description=ORGANIZATION_ID)
 
-    deleted_id = graphene.ID(description="The global ID of the deleted organization.")
+    deleted_id = graphene.ID(
+        description="The global ID of the deleted organization." + NULL_ON_ERRORS
+    )
 
     @classmethod
     @login_required
@@ -114,7 +123,7 @@ class DeleteOrganization(BaseMutation):
         return cls(deleted_id=id)
 
 
-class AddMember(BaseMutation):
+class AddMember(OrganizationBaseMutation):
     class Meta:
         description = "Add a user by username (OWNER or ADMIN; only an OWNER adds an OWNER)."
 
@@ -125,7 +134,7 @@ class AddMember(BaseMutation):
             graphene.NonNull(Role), default_value="MEMBER", description="Their role."
         )
 
-    membership = graphene.Field(MembershipType, description="The new membership.")
+    membership = graphene.Field(MembershipType, description="The new membership." + NULL_ON_ERRORS)
 
     @classmethod
     @login_required
@@ -137,7 +146,7 @@ class AddMember(BaseMutation):
         return cls(membership=membership)
 
 
-class ChangeMemberRole(BaseMutation):
+class ChangeMemberRole(OrganizationBaseMutation):
     class Meta:
         description = (
             "Give a member another role (OWNER or ADMIN; granting or taking away OWNER "
@@ -149,7 +158,10 @@ class ChangeMemberRole(BaseMutation):
         username = graphene.String(required=True, description="The member.")
         role = graphene.Argument(Role, required=True, description="The new role.")
 
-    membership = graphene.Field(MembershipType, description="The changed membership.")
+    membership = graphene.Field(
+        MembershipType,
+        description="The changed membership." + NULL_ON_ERRORS,
+    )
 
     @classmethod
     @login_required
@@ -161,7 +173,7 @@ class ChangeMemberRole(BaseMutation):
         return cls(membership=membership)
 
 
-class RemoveMember(BaseMutation):
+class RemoveMember(OrganizationBaseMutation):
     class Meta:
         description = (
             "Remove a member (OWNER or ADMIN; only an OWNER removes an OWNER; never the last)."
@@ -173,7 +185,10 @@ class RemoveMember(BaseMutation):
 
     organization = graphene.Field(
         OrganizationType,
-        description="The organization; null if you removed yourself and can no longer see it.",
+        description=(
+            "The organization as it is now; null when `errors` is not empty, or when you "
+            "removed yourself and can no longer see it."
+        ),
     )
 
     @classmethod
@@ -184,14 +199,16 @@ class RemoveMember(BaseMutation):
         return cls(organization=visible_organization_by_pk(info, organization.pk))
 
 
-class LeaveOrganization(BaseMutation):
+class LeaveOrganization(OrganizationBaseMutation):
     class Meta:
         description = "Leave an organization (its last OWNER cannot)."
 
     class Arguments:
         organization_id = graphene.ID(required=True, description=ORGANIZATION_ID)
 
-    left_id = graphene.ID(description="The global ID of the organization you left.")
+    left_id = graphene.ID(
+        description="The global ID of the organization you left." + NULL_ON_ERRORS
+    )
 
     @classmethod
     @login_required

@@ -3,24 +3,64 @@
 import graphene
 
 from organization.models import Organization
+from schema.accounts.types import UserType
 from schema.core.auth import login_required
 from schema.core.connections import PagedFilterConnectionField
-from schema.core.errors import ApiError, ErrorCode
+from schema.core.errors import ApiError, ErrorCode, not_found_error
 from schema.core.ids import global_id_type, pk_from_global_id
+from schema.core.one_of import OneOfInputObjectType
 from schema.organization.filters import OrganizationFilter
 from schema.organization.types import MembershipType, OrganizationType, Role
 
-NODE_TYPES = {"Organization": OrganizationType, "Membership": MembershipType}
+NODE_TYPES = {"Organization": OrganizationType, "Membership": MembershipType, "User": UserType}
+LOOKUP_DEPRECATION = "Use `by: {id: ...}` or `by: {slug: ...}`; removed in the next release."
+
+
+class OrganizationLookup(OneOfInputObjectType):
+    class Meta:
+        description = "Which organization: by `id` or by `slug`, exactly one of them (`@oneOf`)."
+
+    id = graphene.ID(description="The organization's global ID.")
+    slug = graphene.String(description="The organization's slug.")
+
+
+def organization_lookup(by, *, id, slug) -> dict[str, str]:
+    """{"id": ...} or {"slug": ...}: what `organization` was asked for, else BAD_USER_INPUT.
+
+    graphql-core enforces `@oneOf` inside `by`; the deprecated `id` and `slug`
+    arguments are checked here, with the same rule: exactly one way, one key.
+    """
+    given = {key: value for key, value in (("id", id), ("slug", slug)) if value is not None}
+    if by is not None and not given:
+        return {key: value for key, value in by.items() if value is not None}
+    if by is None and len(given) == 1:
+        return given
+    raise ApiError(
+        "Give exactly one of `by: {id: ...}` or `by: {slug: ...}` (or, deprecated, exactly "
+        "one of the arguments `id` or `slug`), not both ways.",
+        ErrorCode.BAD_USER_INPUT,
+    )
 
 
 class OrganizationQuery(graphene.ObjectType):
     organization = graphene.Field(
         OrganizationType,
-        id=graphene.ID(description="The organization's global ID."),
-        slug=graphene.String(description="The organization's slug."),
+        by=graphene.Argument(
+            OrganizationLookup,
+            description=(
+                "The organization's `id` or `slug` (exactly one). Required once the deprecated "
+                "`id` and `slug` arguments are gone."
+            ),
+        ),
+        id=graphene.ID(
+            description="The organization's global ID.", deprecation_reason=LOOKUP_DEPRECATION
+        ),
+        slug=graphene.String(
+            description="The organization's slug.", deprecation_reason=LOOKUP_DEPRECATION
+        ),
         description=(
-            "One organization by `id` or by `slug` (exactly one of them). NOT_FOUND when it "
-            "does not exist or you may not see it."
+            "One organization, by `by: {id}` or `by: {slug}`. NOT_FOUND when it does not exist "
+            "or you may not see it."
         ),
     )
     organizations = PagedFilterConnectionField(
@@ -41,20 +81,16 @@ class OrganizationQuery(graphene.ObjectType):
 
     @staticmethod
     @login_required
-    def resolve_organization(root, info, id=None, slug=None):
-        if (id is None) == (slug is None):
-            raise ApiError("Give exactly one of `id` and `slug`.", ErrorCode.BAD_USER_INPUT)
-        lookup = (
-            {"pk": pk_from_global_id(id, type_name="Organization")}
-            if id is not None
-            else {"slug": slug}
-        )
+    def resolve_organization(root, info, by=None, id=None, slug=None):
+        lookup = organization_lookup(by, id=id, slug=slug)
+        if "id" in lookup:
+            lookup = {"pk": pk_from_global_id(lookup["id"], type_name="Organization")}
         try:
             # The type's queryset, as `node(id:)` uses: scoped like the
             # selectors, and with the members pages and counts the selection needs.
             return OrganizationType.get_queryset(Organization.objects.all(), info).get(**lookup)
         except Organization.DoesNotExist:
-            raise ApiError("No organization found.", ErrorCode.NOT_FOUND) from None
+            raise not_found_error("Organization") from None
 
     @staticmethod
     @login_required
@@ -72,5 +108,5 @@ class OrganizationQuery(graphene.ObjectType):
             else None
         )
         if node is None:
-            raise ApiError("Nothing has this ID.", ErrorCode.NOT_FOUND)
+            raise not_found_error(node_type._meta.name if node_type else "Object")
         return node

@@ -25,6 +25,7 @@ from schema.core.connections import (
     connection_from_page,
     page_window,
 )
+from schema.core.scalars import DateTime
 from schema.core.selection import selected_field_names
 from schema.organization.members import members_pages, members_rows, page_attribute
 
@@ -45,7 +46,7 @@ class MembershipType(DjangoObjectType):
 
     role = graphene.Field(Role, required=True, description="The member's role.")
     user = graphene.Field(UserType, required=True, description="The member.")
-    created_at = graphene.DateTime(required=True, description="When the user joined.")
+    created_at = DateTime(required=True, description="When the user joined.")
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -81,8 +82,8 @@ class OrganizationType(DjangoObjectType):
     contact_email = graphene.String(required=True, description="Contact e-mail; may be empty.")
     website = graphene.String(required=True, description="Website URL; may be empty.")
     is_active = graphene.Boolean(required=True, description="False once archived.")
-    created_at = graphene.DateTime(required=True, description="When it was created.")
-    updated_at = graphene.DateTime(required=True, description="When it last changed.")
+    created_at = DateTime(required=True, description="When it was created.")
+    updated_at = DateTime(required=True, description="When it last changed.")
     created_by = graphene.Field(UserType, description="Who created it; null if since deleted.")
     my_role = graphene.Field(
         Role, description="The signed-in user's role here; null for staff who are not members."

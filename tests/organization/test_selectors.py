@@ -3,16 +3,19 @@
 import itertools
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Prefetch
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import User
 from organization.models import Membership, Organization
 from organization.selectors import (
     membership_count,
     membership_page,
     membership_page_cut,
     organization_with_member_count,
+    user_visible,
 )
 
 Role = Membership.Role
@@ -148,3 +151,21 @@ def test_member_counts_in_one_query(three_sizes):
     assert counts == {"Org 0": 0, "Org 1": 1, "Org 7": 7}
     assert len(captured.captured_queries) == 1
     assert membership_count(organization=three_sizes[2]) == 7
+
+
+def test_user_visible_is_self_fellow_members_or_everyone_for_staff(make_user, make_organization):
+    # given
+    alice, bob, carol = (make_user(name) for name in ("alice", "bob", "carol"))
+    staff = make_user("staff", is_staff=True)
+    make_organization(alice, name="Acme", members={bob: Membership.Role.ADMIN})
+    make_organization(carol, name="Solo")
+
+    def seen(viewer) -> set[str]:
+        return set(user_visible(User.objects.all(), user=viewer).values_list("username", flat=True))
+
+    # then
+    assert seen(alice) == {"alice", "bob"}
+    assert seen(bob) == {"alice", "bob"}
+    assert seen(carol) == {"carol"}
+    assert seen(staff) == {"alice", "bob", "carol", "staff"}
+    assert seen(AnonymousUser()) == set()

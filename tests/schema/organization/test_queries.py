@@ -442,6 +442,21 @@ def test_unbounded_filter_input_is_bad_user_input(api, alice_orgs, variables):
     assert result["errors"][0]["message"].startswith("Invalid filter:")
 
 
+def test_an_out_of_range_date_says_the_format(api, alice_orgs):
+    # given
+    api.authenticate(alice_orgs)
+
+    # when
+    result = api.execute(LIST, {"createdAfter": "9999-12-31T23:00:00-05:00"})
+
+    # then
+    assert error_codes(result) == ["BAD_USER_INPUT"]
+    assert (
+        "Expected an ISO 8601 date-time such as 2026-01-31T09:30:00Z"
+        in (result["errors"][0]["message"])
+    )
+
+
 def test_search_with_ten_words_still_runs(api, alice_orgs):
     # given
     api.authenticate(alice_orgs)

@@ -133,9 +133,9 @@ GRAPHQL_PATHS = ("/graphql/", "/graphql")
 class BudgetRefusalMiddleware:
     """Refuse an anonymous address this worker already refused for its cost budget.
 
-    The view would refuse it too (schema/core/cost.py, RefusalMemo), but only
-    after the session, CSRF, authentication and message middleware and the URL
-    resolver ran; a client hammering past its budget is answered here, for a
+    The view would refuse it too (schema/core/worker_throttles.py, RefusalMemo),
+    but only after the session, CSRF, authentication and message middleware and
+    the URL resolver ran; a client hammering past its budget is answered here, for a
     fraction of that, with the view's answer (429 RATE_LIMITED, Retry-After). A
     request with an Authorization header goes on: only the view can tell whose
     it is. Logged like any GraphQL request.

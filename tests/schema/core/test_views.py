@@ -1,4 +1,4 @@
-"""The GraphQL-over-HTTP spec, as graphql-http's audit reads it (see schema/core/views.py)."""
+"""The GraphQL-over-HTTP spec, as graphql-http's audit reads it (schema/core/http_request.py)."""
 
 import json
 

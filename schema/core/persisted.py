@@ -16,8 +16,8 @@ nothing: the client keeps sending the full text, which every APQ client handles.
 
 Allow-list mode (GRAPHQL_PERSISTED_QUERIES_ONLY) executes only the documents in
 GRAPHQL_PERSISTED_QUERIES_FILE, a JSON object of {sha256 hash: document}
-generated at the client's build; nothing can be registered then. Reading that
-file and whether registration is on are config.persisted_queries', which the
+generated at the client's build; nothing can be registered then. That file and
+the registration switch are read by config.persisted_queries, which the
 production start checks too.
 """
 

@@ -9,6 +9,8 @@ from http import HTTPStatus
 
 from django.db import connection
 
+from accounts.request_context import request_context
+
 logger = logging.getLogger("graphql.request")
 
 # A client-supplied id is echoed and logged only if it is short and plain.
@@ -28,8 +30,8 @@ class RequestLogMiddleware:
     """Give every request an id (from X-Request-ID or new), echo it, log GraphQL calls.
 
     The log line has the request id, operation name and type, duration, user id,
-    error codes and SQL count; the view fills `request.graphql_log` with what it
-    knows. Tokens, passwords and variables are never logged.
+    error codes and SQL count; the view fills the request context's `graphql_log`
+    with what it knows. Tokens, passwords and variables are never logged.
     """
 
     def __init__(self, get_response) -> None:
@@ -37,25 +39,26 @@ class RequestLogMiddleware:
 
     def __call__(self, request):
         offered = request.headers.get("X-Request-ID", "")
-        request.request_id = offered if REQUEST_ID_PATTERN.match(offered) else uuid.uuid4().hex
+        context = request_context(request)
+        context.request_id = offered if REQUEST_ID_PATTERN.match(offered) else uuid.uuid4().hex
         counter = _QueryCounter()
         started = time.perf_counter()
         with connection.execute_wrapper(counter):
             response = self.get_response(request)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        response["X-Request-ID"] = request.request_id
-        graphql_log = getattr(request, "graphql_log", None)
+        response["X-Request-ID"] = context.request_id
+        graphql_log = context.graphql_log
         if graphql_log is not None:
             user = getattr(request, "user", None)
             logger.info(
                 "graphql %s %s",
-                graphql_log.get("operation_type") or "-",
-                graphql_log.get("operation_name") or "-",
+                graphql_log.operation_type or "-",
+                graphql_log.operation_name or "-",
                 extra={
-                    "request_id": request.request_id,
-                    "operation_name": graphql_log.get("operation_name"),
-                    "operation_type": graphql_log.get("operation_type"),
-                    "error_codes": graphql_log.get("error_codes", []),
+                    "request_id": context.request_id,
+                    "operation_name": graphql_log.operation_name,
+                    "operation_type": graphql_log.operation_type,
+                    "error_codes": graphql_log.error_codes,
                     "status": response.status_code,
                     "duration_ms": duration_ms,
                     "sql_queries": counter.count,
@@ -130,9 +133,9 @@ GRAPHQL_PATHS = ("/graphql/", "/graphql")
 class BudgetRefusalMiddleware:
     """Refuse an anonymous address this worker already refused for its cost budget.
 
-    The view would refuse it too (schema/core/cost.py, RefusalMemo), but only
-    after the session, CSRF, authentication and message middleware and the URL
-    resolver ran; a client hammering past its budget is answered here, for a
+    The view would refuse it too (schema/core/worker_throttles.py, RefusalMemo),
+    but only after the session, CSRF, authentication and message middleware and
+    the URL resolver ran; a client hammering past its budget is answered here, for a
     fraction of that, with the view's answer (429 RATE_LIMITED, Retry-After). A
     request with an Authorization header goes on: only the view can tell whose
     it is. Logged like any GraphQL request.
@@ -143,7 +146,7 @@ class BudgetRefusalMiddleware:
 
     def __call__(self, request):
         if request.path in GRAPHQL_PATHS and "HTTP_AUTHORIZATION" not in request.META:
-            from schema.core.views import budget_refusal_response
+            from schema.core.answer import budget_refusal_response
 
             refused = budget_refusal_response(request)
             if refused is not None:

@@ -5,8 +5,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from config.persisted_queries import allow_list, registration_allowed
 from config.settings.base import DEVELOPMENT_SECRET_KEY, is_weak_secret
-from schema.core.persisted import allow_list, registration_allowed
 
 REDIS_DEFAULT_PORT = 6379
 

@@ -18,7 +18,7 @@ from django.test import Client
 
 from accounts.models import User
 from accounts.tokens import access_token_issue, password_fingerprint
-from schema.core.cost import anonymous_preparations, refusal_memo
+from schema.core.worker_throttles import anonymous_preparations, refusal_memo
 
 PASSWORD = "correct-horse-battery"
 

@@ -349,7 +349,7 @@ GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", default=5)
 # The most a query's answer may weigh, counted while it runs (schema/core/execution.py);
 # past it execution stops with RESPONSE_TOO_LARGE. 0 turns the bound off.
 GRAPHQL_MAX_RESPONSE_BYTES = env.int("GRAPHQL_MAX_RESPONSE_BYTES", default=8 * 1024 * 1024)
-# Query cost (schema/core/cost.py): an operation priced above the maximum is
+# Query cost (schema/core/cost.py, budget.py): an operation priced above the maximum is
 # refused (COST_LIMIT_EXCEEDED); what runs is charged to a budget of points per
 # window, per signed-in user or per anonymous client address, kept in the cache
 # above (RATE_LIMITED over it). A budget of 0 turns that budget off.
@@ -358,7 +358,7 @@ GRAPHQL_COST_BUDGET_PER_USER = env.int("GRAPHQL_COST_BUDGET_PER_USER", default=5
 GRAPHQL_COST_BUDGET_PER_IP = env.int("GRAPHQL_COST_BUDGET_PER_IP", default=5_000)
 GRAPHQL_COST_BUDGET_WINDOW = env.int("GRAPHQL_COST_BUDGET_WINDOW", default=60)
 # Points charged to that budget for parsing and validating a document the process
-# has not cached (schema/core/cost.py); 0 charges nothing.
+# has not cached (schema/core/cost_checks.py); 0 charges nothing.
 GRAPHQL_DOCUMENT_PREPARATION_COST = env.int("GRAPHQL_DOCUMENT_PREPARATION_COST", default=50)
 # New documents that all anonymous callers together may have one worker prepare
 # per second (a token bucket per process); 0 turns it off.

@@ -13,12 +13,13 @@ from graphql_jwt import decorators as jwt_decorators
 from graphql_jwt import exceptions as jwt_exceptions
 
 from accounts.exceptions import AuthenticationError
+from accounts.request_context import request_context
 from schema.core.errors import ApiError, ErrorCode
 
 
 def authentication_error(request) -> ApiError | AuthenticationError:
     """The error that says why `request` has no signed-in user."""
-    failure = getattr(request, "authentication_failure", None)
+    failure = request_context(request).authentication_failure
     if failure is not None:
         # A fresh instance per field, so tracebacks do not pile up on one object.
         return type(failure)(str(failure))

@@ -10,11 +10,8 @@ reads the attribute and serializes it directly. Everything else (null values,
 errors, objects, lists, custom resolvers, unusual values) takes graphql-core's
 own path, so results and errors are exactly what graphql-core gives.
 
-It also bounds the answer: a query's JSON is counted as it completes (every
-object's keys and braces, every leaf's exact JSON length, every error), and past
-GRAPHQL_MAX_RESPONSE_BYTES execution stops at once (ResponseTooLarge), before the
-rest is loaded or any JSON is written. Mutations are not counted: their writes are done by then, and
-their payloads are a few objects each.
+It also bounds the answer: a query's JSON is counted as it completes, and past
+GRAPHQL_MAX_RESPONSE_BYTES execution stops at once (response_size.py).
 """
 
 import datetime
@@ -24,7 +21,6 @@ import uuid
 from asyncio import gather
 from typing import Any, NamedTuple
 
-import orjson
 from django.conf import settings
 from graphene.types.resolver import attr_resolver, dict_or_attr_resolver
 from graphql import (
@@ -37,6 +33,15 @@ from graphql import (
     get_nullable_type,
 )
 from graphql.pyutils import Path
+
+from schema.core.response_size import (
+    ENVELOPE_BYTES,
+    ERROR_BYTES,
+    KEY_BYTES,
+    OBJECT_BYTES,
+    ResponseTooLarge,
+    json_length,
+)
 
 DEFAULT_RESOLVERS = (dict_or_attr_resolver, attr_resolver)
 # Values whose serialization by a built-in or graphene scalar cannot surprise.
@@ -75,43 +80,6 @@ def _leaf_plan(parent_type: GraphQLObjectType, field_name: str) -> LeafPlan | No
         return None
     attname, default = resolver.args
     return LeafPlan(attname, default, leaf_type.serialize)
-
-
-# JSON length of a number or a boolean, without encoding it (a float is at most 24).
-NON_STRING_BYTES = 24
-SHORT_STRING = 64
-# An object's braces and the comma after it; a key's quotes and colon.
-OBJECT_BYTES = 3
-KEY_BYTES = 3
-# An error's locations, path and extensions besides its message (path keys are
-# counted one by one).
-ERROR_BYTES = 160
-ENVELOPE_BYTES = 256
-
-
-class ResponseTooLarge(BaseException):
-    """Stops execution once a query's answer passes GRAPHQL_MAX_RESPONSE_BYTES.
-
-    A BaseException (a signal, not an error), so graphql-core's per-field
-    `except Exception` cannot turn it into one null field while the rest of the
-    answer goes on loading.
-    """
-
-
-def json_length(value: Any) -> int:
-    """The bytes `value` (a serialized leaf) takes in the JSON answer, with its comma."""
-    if not isinstance(value, str):
-        return NON_STRING_BYTES
-    length = len(value) + 3
-    if (
-        length > SHORT_STRING
-        or not (value.isascii() and value.isprintable())
-        or '"' in value
-        or "\\" in value
-    ):
-        # Escapes and multi-byte characters: ask the encoder (C, no Python loop).
-        return len(orjson.dumps(value)) + 1
-    return length
 
 
 class FastLeafExecutionContext(ExecutionContext):

@@ -16,22 +16,21 @@ nothing: the client keeps sending the full text, which every APQ client handles.
 
 Allow-list mode (GRAPHQL_PERSISTED_QUERIES_ONLY) executes only the documents in
 GRAPHQL_PERSISTED_QUERIES_FILE, a JSON object of {sha256 hash: document}
-generated at the client's build; nothing can be registered then.
+generated at the client's build; nothing can be registered then. That file and
+the registration switch are read by config.persisted_queries, which the
+production start checks too.
 """
 
-import json
 import logging
 import re
 import time
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.signals import setting_changed
 from graphql import GraphQLError
 
+from config.persisted_queries import allow_list, registration_allowed
 from schema.core.documents import query_digest
 from schema.core.errors import ErrorCode
 
@@ -49,26 +48,6 @@ def _error(message: str, code: ErrorCode) -> GraphQLError:
     return GraphQLError(message, extensions={"code": code.value})
 
 
-@cache
-def allow_list() -> dict[str, str]:
-    """The allowed documents by hash, read once per process from the configured file."""
-    path = Path(settings.GRAPHQL_PERSISTED_QUERIES_FILE)
-    documents = json.loads(path.read_text(encoding="utf-8"))
-    for digest, query in documents.items():
-        if query_digest(query) != digest:
-            raise ValueError(f"{path}: the hash {digest} does not match its document")
-    return documents
-
-
-def _reload_allow_list_on_setting_change(**kwargs) -> None:
-    allow_list.cache_clear()
-
-
-# A named function: Django keeps receivers by weak reference, and a lambda
-# would be collected at once and never called.
-setting_changed.connect(_reload_allow_list_on_setting_change)
-
-
 def _store():
     return caches[settings.GRAPHQL_PERSISTED_QUERY_CACHE]
 
@@ -81,14 +60,6 @@ def _registered_text(digest: str) -> str | None:
     except Exception:  # a cache outage only costs the client a resend
         logger.warning("persisted query lookup failed: the cache is unreachable", exc_info=True)
         return None
-
-
-def registration_allowed() -> bool:
-    """Whether this configuration registers documents at all."""
-    return (
-        not settings.GRAPHQL_PERSISTED_QUERIES_ONLY
-        and settings.GRAPHQL_PERSISTED_QUERY_REGISTRATIONS_PER_USER > 0
-    )
 
 
 def _quota_slot_taken(user) -> bool:

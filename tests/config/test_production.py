@@ -3,6 +3,7 @@
 import pytest
 
 from config.production import persisted_queries_share_throttle_memory, production_problems
+from tests.conftest import run_in_another_process
 
 LOCAL_MEMORY = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "apq"}
 
@@ -78,3 +79,21 @@ def test_the_same_server_is_accepted_when_nothing_can_be_registered(caches_at, s
 
     # then
     assert not persisted_queries_share_throttle_memory()
+
+
+def test_production_checks_import_nothing_of_the_graphql_layer():
+    # given: a fresh process with the settings loaded and no module of schema/ imported
+    script = (
+        "import sys\n"
+        "import django\n"
+        "django.setup()\n"
+        "def graphql_layer():\n"
+        "    return sorted(name for name in sys.modules if name.split('.')[0] == 'schema')\n"
+        "assert graphql_layer() == [], graphql_layer()\n"
+        # when: the production checks are imported and run
+        "import config.production\n"
+        "config.production.production_problems(workers=2)\n"
+        # then: the GraphQL layer is still not loaded
+        "assert graphql_layer() == [], graphql_layer()\n"
+    )
+    run_in_another_process(script)

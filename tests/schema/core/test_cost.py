@@ -20,12 +20,12 @@ from graphql import (
 
 from benchmarks.cases import CASES, FLAT_PAGE, NESTED_PAGE, Context, page_variables
 from schema import schema as graphene_schema
-from schema.core import cost as cost_module
-from schema.core.cost import (
+from schema.core import budget as budget_module
+from schema.core.cost import operation_cost
+from schema.core.cost_rules import (
     COST_OVERRIDES,
     is_connection_field,
     is_connection_type,
-    operation_cost,
     schema_costs,
 )
 from tests.conftest import error_codes, run_in_another_process
@@ -67,8 +67,8 @@ def clock(monkeypatch):
     class Clock:
         now = float(WINDOW_START)
 
-    monkeypatch.setattr(cost_module, "_now", lambda: Clock.now)
-    monkeypatch.setattr(cost_module, "_cache_failed_until", 0.0)
+    monkeypatch.setattr(budget_module, "_now", lambda: Clock.now)
+    monkeypatch.setattr(budget_module, "_cache_failed_until", 0.0)
     return Clock
 
 
@@ -465,12 +465,12 @@ def test_a_cache_outage_fails_open_and_logs_once_per_retry_period(
 ):
     # given: a real Redis client pointed at a port where nothing listens
     unreachable = RedisCache("redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.5}})
-    monkeypatch.setattr(cost_module, "cache", unreachable)
+    monkeypatch.setattr(budget_module, "cache", unreachable)
 
     # when
     with caplog.at_level(logging.ERROR, logger="schema.cost"):
         answers = [post(client, "{ me { username } }", token=token) for _ in range(3)]
-        clock.now += cost_module.CACHE_RETRY_SECONDS
+        clock.now += budget_module.CACHE_RETRY_SECONDS
         answers.append(post(client, "{ me { username } }", token=token))
 
     # then
@@ -489,12 +489,12 @@ def test_budget_is_shared_with_another_process(token, user, clock, settings, cli
         "import django; django.setup()\n"
         "from django.test import RequestFactory, override_settings\n"
         "from accounts.models import User\n"
-        "from schema.core import cost\n"
-        f"cost._now = lambda: {WINDOW_START}.0\n"
+        "from schema.core import budget\n"
+        f"budget._now = lambda: {WINDOW_START}.0\n"
         "request = RequestFactory().post('/graphql/')\n"
         f"request.user = User(pk={user.pk})\n"
         "with override_settings(GRAPHQL_COST_BUDGET_PER_USER=100, GRAPHQL_MAX_QUERY_COST=100):\n"
-        "    assert not cost.budget_charge(request, 60).refused\n"
+        "    assert not budget.budget_charge(request, 60).refused\n"
     )
     run_in_another_process(script)
 

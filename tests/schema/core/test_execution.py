@@ -112,7 +112,6 @@ def signed_in_request(rf, make_user, make_organization):
     make_organization(bob, name="Hidden")
     request = rf.post("/graphql/")
     request.user = alice
-    request.authentication_failure = None
     return request, to_global_id("Organization", organization.pk)
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from schema.core.views import RepeatedMemberError, json_loads
+from schema.core.strict_json import RepeatedMemberError, json_loads
 from tests.conftest import error_codes
 
 TYPENAME = '{"query": "{ __typename }"}'

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.core.cache import caches
 
+from config.persisted_queries import allow_list
 from schema.core import persisted
 from schema.core.documents import document_cache, query_digest
 from tests.conftest import error_codes
@@ -18,7 +19,7 @@ def empty_caches():
     caches["persisted_queries"].clear()
     yield
     document_cache.clear()
-    persisted.allow_list.cache_clear()
+    allow_list.cache_clear()
 
 
 def apq(api, query=None, digest=None, **extra):
@@ -149,7 +150,7 @@ def test_allow_list_file_with_a_wrong_hash_is_refused(settings, tmp_path):
 
     # when / then
     with pytest.raises(ValueError, match="does not match"):
-        persisted.allow_list()
+        allow_list()
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 
 import pytest
 
-from schema.core import cost as cost_module
-from schema.core.cost import refusal_memo
+from schema.core import budget as budget_module
 from schema.core.documents import document_cache
+from schema.core.worker_throttles import refusal_memo
 from tests.conftest import error_codes
 
 
@@ -97,7 +97,7 @@ def test_an_address_refused_for_its_budget_is_refused_early_until_the_window_end
 ):
     # given: an anonymous address that spent its budget in this window
     now = [1_800_000_000.0 + 10]  # 10 s into a 60 s window
-    monkeypatch.setattr(cost_module, "_now", lambda: now[0])
+    monkeypatch.setattr(budget_module, "_now", lambda: now[0])
     settings.GRAPHQL_COST_BUDGET_PER_IP = 1_000
     settings.GRAPHQL_MAX_QUERY_COST = 1_000
     responses = [api.post(query) for query in fresh_documents(6, size=20_000)]

@@ -1,4 +1,4 @@
-"""The GraphQL-over-HTTP spec, as graphql-http's audit reads it (see schema/core/views.py)."""
+"""The GraphQL-over-HTTP spec, as graphql-http's audit reads it (schema/core/http_request.py)."""
 
 import json
 
@@ -257,7 +257,7 @@ def test_unexpected_error_outside_execution_is_a_coded_500(client, db, monkeypat
     def explode(*args, **kwargs):
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr("schema.core.views.document_prepare", explode)
+    monkeypatch.setattr("schema.core.pipeline.document_prepare", explode)
 
     # when
     response = post(client, {"query": "{ __typename }"})

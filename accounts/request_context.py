@@ -1,0 +1,63 @@
+"""One typed context per HTTP request: what the middleware, the GraphQL view and resolvers share.
+
+The stages of a request learn things the later ones need: the request log
+middleware gives the request its id, the view learns why a Bearer token was
+refused (which a resolver's login check reports) and what the operation was
+and which error codes it answered (which the middleware logs). They share them
+here, through `request_context(request)`, an import every reader shows, and
+never through attributes hung on the request by one module and read by another.
+Django's own request attributes (`request.user`, which graphql_jwt's decorators
+read) stay where Django puts them.
+
+Where it lives: in accounts, because every module that shares it may import
+accounts (imports run schema -> accounts/organization -> Django, and config's
+middleware may import any of them), and what it carries is accounts' own
+(AuthenticationError) or plain values. It imports nothing of schema/ or
+graphene. tests/accounts/test_request_context.py fails if an attribute is set on a request
+anywhere else.
+"""
+
+from dataclasses import dataclass, field
+
+from django.http import HttpRequest
+
+from accounts.exceptions import AuthenticationError
+
+# The one request attribute this module owns; nothing else reads it.
+_ATTRIBUTE = "_request_context"
+
+
+@dataclass
+class GraphQLLog:
+    """What the request log line says about a GraphQL request."""
+
+    operation_name: str | None = None
+    operation_type: str | None = None
+    error_codes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RequestContext:
+    """What the stages of one request share."""
+
+    # From X-Request-ID when it is plain, else new: set by config.middleware.
+    request_id: str | None = None
+    # Why a Bearer token that came was refused (the caller is anonymous then).
+    authentication_failure: AuthenticationError | None = None
+    # Set once the request reached the GraphQL endpoint: a log line is written.
+    graphql_log: GraphQLLog | None = None
+
+    def graphql(self) -> GraphQLLog:
+        """This GraphQL request's log entry, started on first use."""
+        if self.graphql_log is None:
+            self.graphql_log = GraphQLLog()
+        return self.graphql_log
+
+
+def request_context(request: HttpRequest) -> RequestContext:
+    """The context of `request`, created on first use (the first middleware uses it)."""
+    context = getattr(request, _ATTRIBUTE, None)
+    if context is None:
+        context = RequestContext()
+        setattr(request, _ATTRIBUTE, context)
+    return context

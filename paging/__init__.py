@@ -1,0 +1,1 @@
+"""Paging helpers over Django querysets, shared by every domain; no GraphQL here."""

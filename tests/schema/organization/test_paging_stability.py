@@ -152,3 +152,35 @@ def test_pages_neither_repeat_nor_skip_under_inserts_and_deletes(
         still_there.reverse()  # seen from the end
     oracle = [o.slug for o in oracle_sorted(remaining.values(), ordering)]
     assert still_there == [slug for slug in oracle if slug in set(still_there)]
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+def test_paging_one_by_one_through_non_ascii_names_follows_the_database_order(
+    api, make_user, make_organization, direction
+):
+    # given: names the database lowers differently from Python, and case-only twins
+    alice = make_user("alice")
+    names = ["Äpfel", "äpfel", "apfel", "Zebra", "ÉCOLE", "école", "ecole", "İstanbul", "ß", "SS"]
+    for number, name in enumerate(names):
+        make_organization(alice, name=name, slug=f"n-{number}")
+    api.authenticate(alice)
+    order_by = [{"field": "NAME", "direction": direction}]
+
+    # when: one page of everything, then pages of one, forward and backward
+    whole = api.execute(PAGE, {"first": 100, "orderBy": order_by})["data"]["organizations"]
+    forward, backward, after, before = [], [], None, None
+    for _ in names:
+        page = api.execute(PAGE, {"first": 1, "after": after, "orderBy": order_by})
+        edges = page["data"]["organizations"]["edges"]
+        forward += [edge["node"]["slug"] for edge in edges]
+        after = edges[-1]["cursor"] if edges else after
+        page = api.execute(PAGE, {"last": 1, "before": before, "orderBy": order_by})
+        edges = page["data"]["organizations"]["edges"]
+        backward = [edge["node"]["slug"] for edge in edges] + backward
+        before = edges[0]["cursor"] if edges else before
+
+    # then: the cursors compare as the database sorts
+    expected = [edge["node"]["slug"] for edge in whole["edges"]]
+    assert len(expected) == len(names)
+    assert forward == expected
+    assert backward == expected

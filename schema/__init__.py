@@ -4,6 +4,7 @@ import graphene
 
 from schema.accounts.mutations import AccountsMutation
 from schema.accounts.queries import AccountsQuery
+from schema.core.enums import enum_refusals_list_values
 from schema.organization.mutations import OrganizationMutation
 from schema.organization.queries import OrganizationQuery
 
@@ -17,3 +18,4 @@ class Mutation(AccountsMutation, OrganizationMutation, graphene.ObjectType):
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)
+enum_refusals_list_values(schema.graphql_schema)

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from organization.models import Organization
+from organization.models import Membership, Organization
 
 PAGE = """
 query Page($first: Int, $after: String, $last: Int, $before: String,
@@ -184,3 +184,64 @@ def test_paging_one_by_one_through_non_ascii_names_follows_the_database_order(
     assert len(expected) == len(names)
     assert forward == expected
     assert backward == expected
+
+
+MEMBERS = """
+query Members($slug: String!, $after: String) {
+  organization(slug: $slug) {
+    members(first: 3, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { user { username } } }
+    }
+  }
+}
+"""
+
+
+def test_member_pages_neither_repeat_nor_skip_under_joins_and_leaves(make_user, api):
+    # given: ten members who joined a minute apart
+    owner = make_user("owner")
+    acme = Organization.objects.create(name="Acme", slug="acme")
+    for number in range(10):
+        user = owner if number == 0 else make_user(f"m{number}")
+        membership = Membership.objects.create(organization=acme, user=user, role="OWNER")
+        Membership.objects.filter(pk=membership.pk).update(
+            created_at=BASE + timedelta(minutes=number)
+        )
+    api.authenticate(owner)
+    present = set(Membership.objects.values_list("user__username", flat=True))
+    seen, expected_unseen, after, step = [], set(), None, 0
+
+    while True:
+        # when: a page, then one member joins behind the cursor and one ahead of it,
+        # the cursor's member leaves, and so does the next one
+        result = api.execute(MEMBERS, {"slug": "acme", "after": after})
+        members = result["data"]["organization"]["members"]
+        seen += [edge["node"]["user"]["username"] for edge in members["edges"]]
+        if not members["pageInfo"]["hasNextPage"]:
+            break
+        after = members["pageInfo"]["endCursor"]
+        at_cursor = Membership.objects.get(organization=acme, user__username=seen[-1])
+        for name, moment in (
+            (f"behind{step}", at_cursor.created_at - timedelta(seconds=1)),
+            (f"ahead{step}", BASE + timedelta(hours=1, minutes=step)),
+        ):
+            joined = Membership.objects.create(organization=acme, user=make_user(name))
+            Membership.objects.filter(pk=joined.pk).update(created_at=moment)
+        expected_unseen.add(f"behind{step}")
+        present.add(f"ahead{step}")
+        leaving = list(
+            Membership.objects.filter(organization=acme, created_at__gte=at_cursor.created_at)
+            .exclude(user__username__in=seen[:-1])
+            .order_by("created_at", "id")[:2]
+        )
+        for membership in leaving:
+            present.discard(membership.user.username)
+            membership.delete()
+        step += 1
+
+    # then
+    assert step >= 2
+    assert len(seen) == len(set(seen)), "a member appeared twice"
+    assert present <= set(seen), f"skipped: {present - set(seen)}"
+    assert not (expected_unseen & set(seen))

@@ -652,6 +652,27 @@ def document_cache(server, count: int, token: str, user_budget: int) -> Outcome:
     )
 
 
+def longest_cursors(name_length: int) -> tuple[int, int]:
+    """The most bytes of an organization's and of a member's cursor, with their quotes.
+
+    The longest ordering names every key, descending; its name value is a
+    lowered name of characters JSON escapes as \\u00XX; times and ids at their widest.
+    """
+    from datetime import UTC, datetime
+
+    from organization.selectors import MEMBERSHIP_KEYSET, organization_keyset
+    from schema.core.cursors import cursor_encode
+
+    latest = datetime.max.replace(tzinfo=UTC)
+    widest_id = -(2**63)
+    organizations = organization_keyset(
+        [("name", True), ("created_at", True), ("updated_at", True)]
+    )
+    organization = cursor_encode(organizations, ["\x01" * name_length, latest, latest, widest_id])
+    member = cursor_encode(MEMBERSHIP_KEYSET, [latest, widest_id])
+    return len(organization) + 2, len(member) + 2
+
+
 def response_bound() -> dict[str, int]:
     """The largest response the default limits allow, from the models' length limits."""
     from django.conf import settings
@@ -662,6 +683,7 @@ def response_bound() -> dict[str, int]:
     def longest(model, name: str) -> int:
         return model._meta.get_field(name).max_length
 
+    organization_cursor, member_cursor = longest_cursors(longest(Organization, "name"))
     organization = object_bytes(
         {
             "name": longest(Organization, "name"),
@@ -670,7 +692,14 @@ def response_bound() -> dict[str, int]:
             "contactEmail": longest(Organization, "contact_email"),
             "website": longest(Organization, "website"),
         },
-        {"id": 64, "isActive": 5, "createdAt": 34, "updatedAt": 34, "myRole": 8, "cursor": 64},
+        {
+            "id": 64,
+            "isActive": 5,
+            "createdAt": 34,
+            "updatedAt": 34,
+            "myRole": 8,
+            "cursor": organization_cursor,
+        },
     )
     user = object_bytes(
         {
@@ -680,7 +709,7 @@ def response_bound() -> dict[str, int]:
             "email": longest(User, "email"),
         },
         # The membership and edge around a member are counted with its user.
-        {"id": 64, "dateJoined": 34, "role": 8, "createdAt": 34, "cursor": 64},
+        {"id": 64, "dateJoined": 34, "role": 8, "createdAt": 34, "cursor": member_cursor},
     )
     bound = largest_response_bound(
         organization_bytes=organization,

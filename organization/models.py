@@ -70,8 +70,12 @@ class Membership(models.Model):
         indexes = [
             # Scoping ("my organizations") and the `role` filter.
             models.Index(fields=["user", "role"], name="membership_user_role_idx"),
-            # Owner counts and member lists of one organization.
+            # Owner counts of one organization.
             models.Index(fields=["organization", "role"], name="membership_org_role_idx"),
+            # Member pages of one organization in joining order: a keyset range.
+            models.Index(
+                fields=["organization", "created_at", "id"], name="membership_org_joined_idx"
+            ),
         ]
 
     def __str__(self) -> str:

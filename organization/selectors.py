@@ -4,17 +4,50 @@ Members see their organizations; staff and superusers see all of them. A
 queryset from here is safe to hand to the API as it is.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce, Lower, RowNumber
 
 from accounts.models import User
+from organization.keyset import Keyset, Page, SortKey
 from organization.models import Membership, Organization
 
 # The user columns a member page may load: never the password hash, never the
 # token version. `id` is always loaded.
 MEMBER_USER_FIELDS = frozenset({"username", "email", "first_name", "last_name", "date_joined"})
+
+
+# The orders `organizations` may come in: a sort key name -> its SQL expression
+# and value type. Every one is NOT NULL and has an index ending with the id
+# (organization/models.py), so a page deep in the list costs what page 1 does.
+ORGANIZATION_SORT_KEYS: dict[str, tuple[Any, type]] = {
+    "name": (Lower("name"), str),  # case-insensitive, as people expect
+    "created_at": (F("created_at"), datetime),
+    "updated_at": (F("updated_at"), datetime),
+}
+DEFAULT_ORGANIZATION_ORDER: tuple[tuple[str, bool], ...] = (("name", False),)
+
+# Members in the order they joined.
+MEMBERSHIP_KEYSET = Keyset("Membership", [SortKey("created_at", F("created_at"), datetime)])
+
+
+def organization_keyset(order: Sequence[tuple[str, bool]] = DEFAULT_ORGANIZATION_ORDER) -> Keyset:
+    """The ordering of organizations by (sort key name, descending) pairs, then by id.
+
+    An empty `order` is the default (name). A key named twice is a ValueError.
+    """
+    order = tuple(order) or DEFAULT_ORGANIZATION_ORDER
+    names = [name for name, _ in order]
+    if len(set(names)) != len(names):
+        raise ValueError(f"A sort key is named twice: {names}")
+    keys = []
+    for name, descending in order:
+        expression, value_type = ORGANIZATION_SORT_KEYS[name]
+        keys.append(SortKey(name, expression, value_type, descending))
+    return Keyset("Organization", keys)
 
 
 def user_sees_all_organizations(user) -> bool:
@@ -78,55 +111,45 @@ def membership_role(*, user, organization: Organization) -> str | None:
 def membership_page(
     *,
     organization: Organization | None = None,
-    start: int = 0,
-    stop: int | None = None,
+    after: Sequence | None = None,
+    before: Sequence | None = None,
     first: int | None = None,
     last: int | None = None,
     user_fields: Collection[str] | None = None,
 ) -> QuerySet[Membership]:
-    """One page of members per organization, cut in SQL, each row annotated with `position`.
+    """One page of members per organization, cut in SQL, in `MEMBERSHIP_KEYSET` order.
 
-    An organization's members are numbered from 0 in the order they joined
-    (`created_at`, then `id`). The window is positions `start` to `stop`
-    (exclusive; None: to the end); `first` keeps the first so many of it, then
-    `last` the last so many of those (Relay's rule). Besides the page, at most
-    one neighbour per organization comes back, so the caller can tell whether
-    more exist: the row after the page when `first` is given, the row before it
-    when `last` is. `membership_page_cut` splits the rows that way.
+    Members come in the order they joined (`created_at`, then `id`). The window
+    is the members after the sort values `after` and before `before` (keyset
+    bounds, as `MEMBERSHIP_KEYSET.values` gives them); `first` keeps the first
+    so many of it, then `last` the last so many of those (Relay's rule). Besides
+    the page, one neighbour per organization comes back, so the caller can tell
+    whether more exist: the row after the page when `first` is given, the row
+    before it when only `last` is. `membership_page_cut` splits the rows that way.
 
     The cut is a `ROW_NUMBER() OVER (PARTITION BY organization_id ...)` filter,
     so one query serves any number of organizations: pass `organization`, or
-    filter by organization yourself (a `Prefetch` does). `last` needs no count:
-    a second row number, from the end, finds the tail of every organization.
+    filter by organization yourself (a `Prefetch` does). Rows carry their sort
+    values; with `last` alone they come from the end, newest first.
 
     `user_fields` (model field names from `MEMBER_USER_FIELDS`) joins the user
     and loads only those columns and the id; None joins nothing.
     """
-    order = [F("created_at").asc(), F("id").asc()]
-    queryset = Membership.objects.annotate(
-        position=Window(RowNumber(), partition_by=F("organization_id"), order_by=order) - 1
-    )
+    if first is None and last is None:
+        raise ValueError("A page needs `first` or `last`.")
+    keyset = MEMBERSHIP_KEYSET
+    queryset = keyset.annotated(Membership.objects.all())
     if organization is not None:
         queryset = queryset.filter(organization=organization)
-    cut = Q(position__gte=start)
-    if stop is not None:
-        cut &= Q(position__lt=stop)
-    if first is not None:
-        cut &= Q(position__lte=start + first)  # the page, and one row past it
-    if last is not None:
-        # The last `last` + 1 rows before the window's end: that end is either
-        # a known position (`stop`, `start + first`) or the organization's last
-        # member, found by numbering the rows from the end.
-        ends = [end for end in (stop, None if first is None else start + first) if end is not None]
-        from_end = [F("created_at").desc(), F("id").desc()]
-        queryset = queryset.annotate(
-            from_end=Window(RowNumber(), partition_by=F("organization_id"), order_by=from_end)
-        )
-        tail = Q(from_end__lte=last + 1)
-        if ends:
-            tail |= Q(position__gte=min(ends) - last - 1)
-        cut &= tail
-    queryset = queryset.filter(cut)
+    if after is not None:
+        queryset = queryset.filter(keyset.beyond(after))
+    if before is not None:
+        queryset = queryset.filter(keyset.beyond(before, reverse=True))
+    from_end = first is None
+    order = keyset.order_expressions(reverse=from_end)
+    queryset = queryset.annotate(
+        position=Window(RowNumber(), partition_by=F("organization_id"), order_by=order)
+    ).filter(position__lte=(last if from_end else first) + 1)
     columns = [field.name for field in Membership._meta.concrete_fields]
     if user_fields is not None:
         unknown = set(user_fields) - MEMBER_USER_FIELDS
@@ -138,18 +161,19 @@ def membership_page(
 
 
 def membership_page_cut(
-    rows: list[Membership], *, start: int = 0, first: int | None = None, last: int | None = None
-) -> tuple[list[Membership], bool, bool]:
-    """(page, has_previous, has_next) of one organization's rows from `membership_page`."""
-    has_next = False
-    if first is not None:
-        has_next = any(row.position >= start + first for row in rows)
-        rows = [row for row in rows if row.position < start + first]
+    rows: list[Membership], *, first: int | None = None, last: int | None = None
+) -> Page:
+    """The page of one organization's rows from `membership_page` (same `first`/`last`)."""
+    if first is None:
+        # Rows came from the end: the page is the `last` nearest it, in joining order.
+        return Page(rows=rows[:last][::-1], has_previous=len(rows) > last, has_next=False)
+    has_next = len(rows) > first
+    rows = rows[:first]
     has_previous = False
     if last is not None:
         has_previous = len(rows) > last
-        rows = rows[max(len(rows) - last, 0) :] if last else []
-    return rows, has_previous, has_next
+        rows = rows[max(len(rows) - last, 0) :]
+    return Page(rows=rows, has_previous=has_previous, has_next=has_next)
 
 
 def membership_count(*, organization: Organization) -> int:

@@ -5,6 +5,7 @@ import graphene
 from schema.accounts.mutations import AccountsMutation
 from schema.accounts.queries import AccountsQuery
 from schema.core.codes import ErrorCodeType
+from schema.core.enums import enum_refusals_list_values
 from schema.core.one_of import one_of_marked
 from schema.organization.mutations import OrganizationMutation
 from schema.organization.queries import OrganizationQuery
@@ -20,3 +21,4 @@ class Mutation(AccountsMutation, OrganizationMutation, graphene.ObjectType):
 
 # ErrorCode is no field's type: listed so that the SDL and GraphiQL's docs show its values.
 schema = one_of_marked(graphene.Schema(query=Query, mutation=Mutation, types=[ErrorCodeType]))
+enum_refusals_list_values(schema.graphql_schema)

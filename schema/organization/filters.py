@@ -5,43 +5,49 @@ from functools import reduce
 from operator import and_
 
 import django_filters
+import graphene
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Lower
-from django_filters.constants import EMPTY_VALUES
 
 from organization.models import Membership, Organization
+from organization.selectors import organization_keyset
+from schema.core.ordering import OrderDirection, OrderingArgument
 from schema.core.scalars import DATETIME_EXPECTED
 
 
-class StableOrderingFilter(django_filters.OrderingFilter):
-    """Ordering that always ends with the id, so equal values never swap pages.
+class OrganizationOrderField(graphene.Enum):
+    class Meta:
+        description = "A key `organizations` can be sorted by."
 
-    Text fields named in `case_insensitive` sort as people expect ("alpha" before
-    "Bravo"), like the default ordering of the model.
-    """
+    NAME = "name"
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
 
-    def __init__(self, *args, case_insensitive=(), **kwargs):
-        self.case_insensitive = set(case_insensitive)
-        super().__init__(*args, **kwargs)
+    @property
+    def description(self):
+        return {
+            "NAME": "The name, case-insensitively ('alpha' before 'Bravo').",
+            "CREATED_AT": "When it was created.",
+            "UPDATED_AT": "When it last changed.",
+        }[self.name]
 
-    def get_ordering_value(self, param):
-        ordering = super().get_ordering_value(param)
-        field = ordering.lstrip("-")
-        if field not in self.case_insensitive:
-            return ordering
-        return Lower(field).desc() if ordering.startswith("-") else Lower(field).asc()
 
-    def filter(self, qs, value):
-        if value not in EMPTY_VALUES:
-            keys = [key.lstrip("-") for key in value]
-            if len(set(keys)) != len(keys):
-                # "name,name,..." would add one SQL sort key per repeat.
-                raise ValidationError({"order_by": "Name each sort key at most once."})
-        qs = super().filter(qs, value)
-        if value in EMPTY_VALUES:
-            return qs
-        return qs.order_by(*qs.query.order_by, "id")
+class OrganizationOrder(graphene.InputObjectType):
+    class Meta:
+        description = "One sort key of `organizations` and its direction."
+
+    field = OrganizationOrderField(required=True, description="What to sort by.")
+    direction = OrderDirection(
+        default_value=OrderDirection.ASC.value, description="Which way; ascending by default."
+    )
+
+
+ORGANIZATION_ORDERING = OrderingArgument(
+    input_type=OrganizationOrder,
+    field_enum=OrganizationOrderField,
+    keyset=organization_keyset,
+    default="NAME ASC",
+)
 
 
 SEARCH_MAX_TERMS = 10
@@ -105,15 +111,6 @@ class OrganizationFilter(django_filters.FilterSet):
         choices=Membership.Role.choices,
         method="filter_role",
         label="Only organizations where I hold this role.",
-    )
-    order_by = StableOrderingFilter(
-        # graphene-django turns `createdAt` into `created_at` before this sees it.
-        fields=("name", "created_at", "updated_at"),
-        case_insensitive=("name",),
-        label=(
-            "Comma-separated sort keys: name, createdAt, updatedAt; prefix '-' for "
-            "descending (e.g. '-createdAt,name'). Ties are broken by id."
-        ),
     )
 
     class Meta:

@@ -2,20 +2,22 @@
 
 `OrganizationType.get_queryset` prefetches one page query per distinct window
 (`first`/`after`/`last`/`before`, the same for every organization of a
-request) for all the organizations it loads; `resolve_members` finds its rows
-under `page_attribute(window)`. Aliases with the same arguments share a query;
-aliases with different arguments each get theirs. A window that is not
+request: cursors are keyset bounds) for all the organizations it loads;
+`resolve_members` finds its rows under `page_attribute(window)`. Aliases with
+the same arguments share a query; aliases with different arguments each get
+theirs. A window that is not
 prefetched (an organization in a mutation's payload, say) is fetched for that
 one organization, the same way.
 """
 
+import hashlib
 from dataclasses import astuple, dataclass
 
 from graphene.utils.str_converters import to_camel_case
 from graphql import FieldNode, GraphQLError
 
 from organization.models import Membership, Organization
-from organization.selectors import MEMBER_USER_FIELDS, membership_page
+from organization.selectors import MEMBER_USER_FIELDS, MEMBERSHIP_KEYSET, membership_page
 from schema.accounts.types import UserType
 from schema.core.connections import PageWindow, page_arguments_checked, page_window
 from schema.core.errors import ApiError
@@ -29,7 +31,9 @@ USER_COLUMNS = {
 
 def page_attribute(window: PageWindow) -> str:
     """Where an organization keeps its prefetched rows of `window` (a `Prefetch.to_attr`)."""
-    return "members_page_" + "_".join("n" if n is None else str(n) for n in astuple(window))
+    # A digest: the window holds cursor values (text, datetimes), not an attribute name.
+    digest = hashlib.sha256(repr(astuple(window)).encode()).hexdigest()[:24]
+    return f"members_page_{digest}"
 
 
 @dataclass(frozen=True)
@@ -56,16 +60,16 @@ class MembersPage:
         window = self.window
         return membership_page(
             organization=organization,
-            start=window.start,
-            stop=window.stop,
+            after=window.after,
+            before=window.before,
             first=window.first,
             last=window.last,
             user_fields=self.user_columns,
         )
 
 
-def members_page(field_nodes: list[FieldNode], args: dict, fragments) -> MembersPage:
-    """The page one `members` field (its nodes, checked arguments) needs."""
+def members_page(field_nodes: list[FieldNode], window: PageWindow, fragments) -> MembersPage:
+    """The page one `members` field (its nodes, its window) needs."""
     below = child_fields(field_nodes, fragments)
     names = {node.name.value for node in below}
     edges = [node for node in below if node.name.value == "edges"]
@@ -79,7 +83,7 @@ def members_page(field_nodes: list[FieldNode], args: dict, fragments) -> Members
             if node.name.value in USER_COLUMNS
         )
     return MembersPage(
-        window=page_window(args),
+        window=window,
         rows=bool(names & {"edges", "pageInfo"}),
         count="totalCount" in names,
         user_columns=user_columns,
@@ -96,18 +100,18 @@ def members_pages(info) -> list[MembersPage]:
     for node in fields_named(info, "members"):
         try:
             args = page_arguments_checked(argument_values(info, "Organization", node))
+            window = page_window(args, MEMBERSHIP_KEYSET)
         except (ApiError, GraphQLError):
             continue
-        page = members_page([node], args, info.fragments)
+        page = members_page([node], window, info.fragments)
         pages[page.window] = pages[page.window].merged(page) if page.window in pages else page
     return list(pages.values())
 
 
-def members_rows(organization: Organization, info, args: dict) -> list[Membership]:
-    """The rows of this `members` field for `organization`: prefetched, or fetched now."""
-    window = page_window(args)
+def members_rows(organization: Organization, info, window: PageWindow) -> list[Membership]:
+    """The rows of this `members` window for `organization`: prefetched, or fetched now."""
     rows = getattr(organization, page_attribute(window), None)
     if rows is None:
-        page = members_page(info.field_nodes, args, info.fragments)
+        page = members_page(info.field_nodes, window, info.fragments)
         rows = list(page.queryset(organization)) if page.rows else []
     return rows

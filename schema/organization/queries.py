@@ -5,11 +5,11 @@ import graphene
 from organization.models import Organization
 from schema.accounts.types import UserType
 from schema.core.auth import login_required
-from schema.core.connections import PagedFilterConnectionField
 from schema.core.errors import ApiError, ErrorCode, not_found_error
+from schema.core.filtered_connections import PagedFilterConnectionField
 from schema.core.ids import global_id_type, pk_from_global_id
 from schema.core.one_of import OneOfInputObjectType
-from schema.organization.filters import OrganizationFilter
+from schema.organization.filters import ORGANIZATION_ORDERING, OrganizationFilter
 from schema.organization.types import MembershipType, OrganizationType, Role
 
 NODE_TYPES = {"Organization": OrganizationType, "Membership": MembershipType, "User": UserType}
@@ -64,13 +64,16 @@ class OrganizationQuery(graphene.ObjectType):
         ),
     )
     organizations = PagedFilterConnectionField(
-        OrganizationType,
+        graphene.NonNull(OrganizationType),
         filterset_class=OrganizationFilter,
+        ordering=ORGANIZATION_ORDERING,
         argument_types={"role": Role},
         description=(
             "The organizations you may see, filtered, ordered (by name unless `orderBy` says "
             "otherwise) and paged: `first`/`after`, `last`/`before` or `offset`. 20 per page "
-            "by default, at most 100 (more is PAGE_SIZE_TOO_LARGE)."
+            "by default, at most 100 (more is PAGE_SIZE_TOO_LARGE). Cursors hold the position "
+            "in the order, so paging with them neither repeats nor skips an item when others "
+            "are added or removed in between."
         ),
     )
     node = graphene.Field(

@@ -12,6 +12,7 @@ from graphene_django import DjangoObjectType
 
 from organization.models import Membership, Organization
 from organization.selectors import (
+    MEMBERSHIP_KEYSET,
     membership_count,
     membership_page_cut,
     membership_role,
@@ -89,8 +90,11 @@ class OrganizationType(DjangoObjectType):
         Role, description="The signed-in user's role here; null for staff who are not members."
     )
     members = PagedConnectionField(
-        MembershipType._meta.connection,
-        description="The members and their roles, in the order they joined.",
+        graphene.NonNull(MembershipType._meta.connection),
+        description=(
+            "The members and their roles, in the order they joined (then by id); 20 per page "
+            "by default, at most 100."
+        ),
     )
 
     @classmethod
@@ -127,19 +131,13 @@ class OrganizationType(DjangoObjectType):
     @staticmethod
     def resolve_members(organization, info, **kwargs):
         # `kwargs` are already checked and defaulted by PagedConnectionField.
-        rows = members_rows(organization, info, kwargs)
-        window = page_window(kwargs)
-        members, has_previous, has_next = membership_page_cut(
-            rows, start=window.start, first=window.first, last=window.last
-        )
+        window = page_window(kwargs, MEMBERSHIP_KEYSET)
+        rows = members_rows(organization, info, window)
+        page = membership_page_cut(rows, first=window.first, last=window.last)
         if hasattr(organization, "member_count"):
             length = organization.member_count
         else:
             length = partial(membership_count, organization=organization)
         return connection_from_page(
-            MembershipType._meta.connection,
-            members,
-            has_previous_page=has_previous,
-            has_next_page=has_next,
-            length=length,
+            MembershipType._meta.connection, page, MEMBERSHIP_KEYSET, length=length
         )

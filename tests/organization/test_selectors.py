@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from organization.models import Membership, Organization
 from organization.selectors import (
+    MEMBERSHIP_KEYSET,
     membership_count,
     membership_page,
     membership_page_cut,
@@ -35,9 +36,18 @@ def three_sizes(make_user):
     return organizations
 
 
-def reference_page(members, *, start, stop, first, last):
-    """Relay's rules on a Python list: (page, has_previous, has_next)."""
-    window = members[start:stop]
+def sort_values(membership: Membership) -> tuple:
+    return (membership.created_at, membership.pk)
+
+
+def reference_page(members, *, after, before, first, last):
+    """Relay's rules on a Python list, bounds compared as tuples: (page, has_previous, has_next)."""
+    window = [
+        member
+        for member in members
+        if (after is None or sort_values(member) > after)
+        and (before is None or sort_values(member) < before)
+    ]
     has_next = has_previous = False
     if first is not None:
         has_next = len(window) > first
@@ -48,21 +58,31 @@ def reference_page(members, *, start, stop, first, last):
     return window, has_previous, has_next
 
 
-WINDOWS = list(
-    itertools.product(
-        (0, 1, 3, 7, 9),  # start
-        (None, 0, 2, 5, 7, 12),  # stop
+# Bounds: positions in the 7-member organization whose sort values bound the
+# window (of every organization at once, as one request's cursor does).
+WINDOWS = [
+    window
+    for window in itertools.product(
+        (None, 0, 2, 6),  # after
+        (None, 0, 3, 6),  # before
         (None, 0, 1, 2, 6, 10),  # first
         (None, 0, 1, 2, 6, 10),  # last
     )
-)
+    if window[2] is not None or window[3] is not None
+]
 
 
 def test_member_pages_of_many_organizations_match_relay_rules_in_one_query(three_sizes):
     # given
-    members = {o.pk: list(Membership.objects.filter(organization=o)) for o in three_sizes}
+    members = {
+        o.pk: list(Membership.objects.filter(organization=o).order_by("created_at", "id"))
+        for o in three_sizes
+    }
+    bounds = [sort_values(member) for member in members[three_sizes[2].pk]]
 
-    for start, stop, first, last in WINDOWS:
+    for after_at, before_at, first, last in WINDOWS:
+        after = None if after_at is None else bounds[after_at]
+        before = None if before_at is None else bounds[before_at]
         # when
         with CaptureQueriesContext(connection) as captured:
             organizations = Organization.objects.filter(
@@ -70,26 +90,27 @@ def test_member_pages_of_many_organizations_match_relay_rules_in_one_query(three
             ).prefetch_related(
                 Prefetch(
                     "memberships",
-                    queryset=membership_page(start=start, stop=stop, first=first, last=last),
+                    queryset=membership_page(after=after, before=before, first=first, last=last),
                     to_attr="page",
                 )
             )
             organizations = list(organizations)
 
-        # then: two queries (the organizations, every page), at most the page and 2 neighbours
+        # then: two queries (the organizations, every page); at most the `first` (or
+        # `last`) rows and one neighbour per organization
         assert len(captured.captured_queries) == 2
+        size = first if first is not None else last
+        window = (after_at, before_at, first, last)
         for organization in organizations:
             rows = organization.page
             expected = reference_page(
-                members[organization.pk], start=start, stop=stop, first=first, last=last
+                members[organization.pk], after=after, before=before, first=first, last=last
             )
-            assert len(rows) <= len(expected[0]) + 2, (start, stop, first, last)
-            page, has_previous, has_next = membership_page_cut(
-                rows, start=start, first=first, last=last
-            )
-            assert (page, has_previous, has_next) == expected, (start, stop, first, last)
-            assert [row.position for row in page] == [
-                members[organization.pk].index(row) for row in page
+            assert len(rows) <= size + 1, window
+            page = membership_page_cut(rows, first=first, last=last)
+            assert (page.rows, page.has_previous, page.has_next) == expected, window
+            assert [MEMBERSHIP_KEYSET.values(row) for row in page.rows] == [
+                sort_values(row) for row in page.rows
             ]
 
 
@@ -99,11 +120,12 @@ def test_member_page_of_one_organization(three_sizes):
     everyone = list(Membership.objects.filter(organization=seven))
 
     # when
-    rows = list(membership_page(organization=seven, start=2, first=3))
+    rows = list(membership_page(organization=seven, after=sort_values(everyone[1]), first=3))
 
     # then: the page and the one row that says there is more
     assert rows == everyone[2:6]
-    assert membership_page_cut(rows, start=2, first=3) == (everyone[2:5], False, True)
+    page = membership_page_cut(rows, first=3)
+    assert (page.rows, page.has_previous, page.has_next) == (everyone[2:5], False, True)
 
 
 def test_member_page_loads_only_the_user_columns_asked_for(three_sizes):

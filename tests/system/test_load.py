@@ -39,7 +39,7 @@ mutation($username: String!, $password: String!) {
 }
 """
 LIST = """
-{ organizations(first: 20, orderBy: "-createdAt") {
+{ organizations(first: 20, orderBy: [{field: CREATED_AT, direction: DESC}]) {
     totalCount edges { node { id name slug myRole } } } }
 """
 CREATE = """

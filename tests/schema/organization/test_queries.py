@@ -13,7 +13,7 @@ LIST = """
 query List($first: Int, $last: Int, $after: String, $before: String, $offset: Int,
            $nameContains: String, $nameStartsWith: String, $slug: String, $isActive: Boolean,
            $createdAfter: DateTime, $createdBefore: DateTime, $search: String, $role: Role,
-           $orderBy: String) {
+           $orderBy: [OrganizationOrder!]) {
   organizations(first: $first, last: $last, after: $after, before: $before, offset: $offset,
                 nameContains: $nameContains, nameStartsWith: $nameStartsWith, slug: $slug,
                 isActive: $isActive, createdAfter: $createdAfter, createdBefore: $createdBefore,
@@ -129,24 +129,66 @@ def test_order_by_descending_and_ties_broken_by_id(api, alice_orgs):
     )
 
     # when
-    by_name_desc = api.execute(LIST, {"orderBy": "-name"})
-    by_created = api.execute(LIST, {"orderBy": "createdAt"})
+    by_name_desc = api.execute(LIST, {"orderBy": [{"field": "NAME", "direction": "DESC"}]})
+    by_created = api.execute(LIST, {"orderBy": [{"field": "CREATED_AT"}]})
+    by_created_desc = api.execute(LIST, {"orderBy": [{"field": "CREATED_AT", "direction": "DESC"}]})
+    by_default = api.execute(LIST, {"orderBy": []})
 
     # then
     assert names(by_name_desc) == ["Foxtrot", "Echo", "Delta", "Charlie", "Bravo", "alpha"]
     assert names(by_created) == expected_ids
+    assert names(by_created_desc) == expected_ids[::-1]
+    assert names(by_default) == ["alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot"]
 
 
-def test_order_by_unknown_key_is_bad_user_input(api, alice_orgs):
+def test_order_by_two_keys_in_mixed_directions(api, alice_orgs):
+    # given: two pairs of organizations created at the same instant
+    api.authenticate(alice_orgs)
+    earlier = timezone.now() - timedelta(days=2)
+    Organization.objects.filter(name__in=["Bravo", "Delta"]).update(created_at=earlier)
+    Organization.objects.exclude(name__in=["Bravo", "Delta"]).update(created_at=timezone.now())
+
+    # when
+    result = api.execute(
+        LIST,
+        {
+            "orderBy": [
+                {"field": "CREATED_AT", "direction": "ASC"},
+                {"field": "NAME", "direction": "DESC"},
+            ]
+        },
+    )
+
+    # then
+    assert names(result) == ["Delta", "Bravo", "Foxtrot", "Echo", "Charlie", "alpha"]
+
+
+def test_order_by_a_field_twice_is_bad_user_input_naming_it(api, alice_orgs):
+    # given
+    api.authenticate(alice_orgs)
+    order = [{"field": "NAME"}, {"field": "CREATED_AT"}, {"field": "NAME", "direction": "DESC"}]
+
+    # when
+    result = api.execute(LIST, {"orderBy": order})
+
+    # then
+    assert error_codes(result) == ["BAD_USER_INPUT"]
+    assert result["errors"][0]["message"] == (
+        "`orderBy` names NAME more than once; give each field at most once "
+        "(fields: NAME, CREATED_AT, UPDATED_AT)."
+    )
+
+
+def test_order_by_an_unknown_field_is_refused_before_running(api, alice_orgs):
     # given
     api.authenticate(alice_orgs)
 
     # when
-    result = api.execute(LIST, {"orderBy": "password"})
+    result = api.execute(LIST, {"orderBy": [{"field": "PASSWORD"}]})
 
     # then
     assert error_codes(result) == ["BAD_USER_INPUT"]
-    assert result["errors"][0]["message"].startswith("Invalid filter: orderBy")
+    assert "OrganizationOrderField" in result["errors"][0]["message"]
 
 
 def test_paging_forward_and_backward(api, alice_orgs):
@@ -180,7 +222,15 @@ def test_offset_alone_and_with_filter_and_order(api, alice_orgs):
 
     # when
     skipped = api.execute(LIST, {"offset": 2, "first": 2})
-    combined = api.execute(LIST, {"offset": 1, "first": 2, "orderBy": "-name", "nameContains": "a"})
+    combined = api.execute(
+        LIST,
+        {
+            "offset": 1,
+            "first": 2,
+            "orderBy": [{"field": "NAME", "direction": "DESC"}],
+            "nameContains": "a",
+        },
+    )
 
     # then
     assert names(skipped) == ["Charlie", "Delta"]
@@ -216,7 +266,8 @@ def test_page_size_above_100_is_refused_with_its_code(api, alice_orgs, argument)
     # then
     assert len(names(at_limit)) == 6
     assert error_codes(over) == ["PAGE_SIZE_TOO_LARGE"]
-    assert over["data"] == {"organizations": None}
+    # `organizations` is non-null: its error nulls `data`.
+    assert over["data"] is None
 
 
 @pytest.mark.parametrize(

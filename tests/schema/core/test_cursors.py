@@ -1,0 +1,105 @@
+"""Keyset cursors: exact round trips, and clear refusals of anything else."""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from graphql_relay import offset_to_cursor
+
+from organization.selectors import MEMBERSHIP_KEYSET, organization_keyset
+from schema.core.cursors import CURSOR_MAX_LENGTH, cursor_decode, cursor_encode
+from schema.core.errors import ApiError
+
+BY_NAME = organization_keyset([("name", False)])
+BY_CREATED_DESC = organization_keyset([("created_at", True)])
+
+
+def refusal(cursor: str, keyset=BY_NAME) -> ApiError:
+    with pytest.raises(ApiError) as refused:
+        cursor_decode(cursor, keyset, argument="after")
+    assert refused.value.extensions == {"code": "BAD_USER_INPUT"}
+    return refused.value
+
+
+def raw_cursor(payload) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("keyset", "values"),
+    [
+        (BY_NAME, ('äpfel "quoted" \\ ünïcode 🍎', 7)),
+        (BY_CREATED_DESC, (datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC), 12)),
+        (BY_CREATED_DESC, (datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=-5))), 1)),
+        (MEMBERSHIP_KEYSET, (datetime(2025, 6, 1, 8, 0, 0, 1, tzinfo=UTC), 2**62)),
+    ],
+)
+def test_a_cursor_gives_back_its_values_exactly(keyset, values):
+    # when
+    cursor = cursor_encode(keyset, values)
+
+    # then: microseconds and offsets survive; the cursor is URL-safe with no padding
+    assert cursor_decode(cursor, keyset, argument="after") == values
+    assert set(cursor) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def test_an_offset_cursor_of_earlier_versions_is_refused_as_such():
+    # when
+    error = refusal(offset_to_cursor(40))
+
+    # then
+    assert error.message.startswith("`after` is an offset cursor from an earlier version")
+
+
+def test_a_cursor_of_another_order_or_list_is_refused_as_such():
+    # given
+    by_name = cursor_encode(BY_NAME, ("acme", 3))
+    member = cursor_encode(MEMBERSHIP_KEYSET, (datetime(2025, 1, 1, tzinfo=UTC), 3))
+
+    # when
+    errors = [
+        refusal(by_name, BY_CREATED_DESC),
+        refusal(by_name, organization_keyset([("name", True)])),
+        refusal(member, BY_CREATED_DESC),
+    ]
+
+    # then
+    for error in errors:
+        assert "was made for another list or another `orderBy`" in error.message
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "not a cursor!",
+        "bm90IGpzb24",  # "not json"
+        raw_cursor({"v": 1}),
+        raw_cursor([2, BY_NAME.signature, ["acme", 3]]),  # another version
+        raw_cursor([1, BY_NAME.signature, ["acme"]]),  # a value short
+        raw_cursor([1, BY_NAME.signature, ["acme", "3"]]),  # id as text
+        raw_cursor([1, BY_NAME.signature, ["acme", True]]),
+        raw_cursor([1, BY_NAME.signature, [None, 3]]),
+        raw_cursor([1, BY_CREATED_DESC.signature, ["2025-01-01T00:00:00", 3]]),  # naive
+        raw_cursor([1, BY_CREATED_DESC.signature, ["yesterday", 3]]),
+        raw_cursor([1, BY_NAME.signature, ["a" * CURSOR_MAX_LENGTH, 3]]),  # too long
+        base64.b64encode(b"\xff\xfe").decode(),  # not UTF-8
+    ],
+)
+def test_a_malformed_cursor_is_refused_with_a_clear_message(cursor):
+    # given
+    keyset = BY_CREATED_DESC if BY_CREATED_DESC.signature in _text(cursor) else BY_NAME
+
+    # when
+    error = refusal(cursor, keyset)
+
+    # then
+    assert error.message.startswith("`after` is not a cursor of this list")
+
+
+def _text(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except ValueError:
+        return ""

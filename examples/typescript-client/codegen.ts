@@ -2,9 +2,14 @@
 // against the committed schema of the API (../../schema.graphql).
 //
 // `typescript-operations` alone: since its v6 it emits the enums and input types
-// that the operations use, so adding the `typescript` plugin would declare them a
-// second time (duplicate enum declarations). `typed-document-node` turns each
-// operation into a TypedDocumentNode that urql accepts.
+// that the operations use, so adding the `typescript` plugin to the same output
+// would declare them a second time (duplicate enum declarations). `typed-document-node`
+// turns each operation into a TypedDocumentNode that urql accepts.
+//
+// The top-level `extensions.code` values are the schema's `enum ErrorCode`, which
+// no field returns, so no operation reaches it: a second output takes it (and only
+// the enums) from the `typescript` plugin, as a const object a client can check
+// a received code against at run time.
 import type { CodegenConfig } from "@graphql-codegen/cli";
 
 const config: CodegenConfig = {
@@ -19,7 +24,7 @@ const config: CodegenConfig = {
         scalars: {
           // ISO 8601 text with a time zone, e.g. "2025-01-31T12:00:00+00:00".
           DateTime: "string",
-          // Never selected by src/operations.graphql (`payload` is untyped claims).
+          // Only the deprecated `payload` fields have it; the client selects `claims`.
           GenericScalar: "never",
         },
         enumType: "string-literal",
@@ -28,8 +33,11 @@ const config: CodegenConfig = {
         emitLegacyCommonJSImports: false,
       },
     },
+    "src/generated/error-codes.ts": {
+      plugins: ["typescript"],
+      config: { onlyEnums: true, enumsAsConst: true },
+    },
   },
-  hooks: {},
 };
 
 export default config;

@@ -42,8 +42,11 @@ export class Api {
     const data = dataOf(
       await this.#anonymous.mutation(SignInDocument, { username, password }).toPromise(),
     );
-    // TARGET SCHEMA: unchanged unless tokenAuth becomes non-null.
     if (data.tokenAuth === null) throw new ApiError("tokenAuth answered null", []);
+    // The typed claims: the token is for the user the answer names.
+    if (data.tokenAuth.claims.userId !== data.tokenAuth.user.id) {
+      throw new ApiError("the token's claims name another user", []);
+    }
     this.session.store(data.tokenAuth);
     return data.tokenAuth.user;
   }

@@ -1,25 +1,34 @@
-// Top-level errors: every one carries `extensions.code` (README, "Errors").
-// Switch on the code, never on the message.
+// Top-level errors: every one carries `extensions.code`, a value of the schema's
+// `enum ErrorCode` (README, "Errors"). Switch on the code, never on the message.
 import type { CombinedError, OperationResult } from "@urql/core";
 
+import { ErrorCode } from "./generated/error-codes.js";
 import { SignedOutError } from "./session.js";
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+function isErrorCode(code: string): code is ErrorCode {
+  return KNOWN_CODES.has(code);
+}
 
 /** A failed operation: its top-level codes, in order (empty for a network failure). */
 export class ApiError extends Error {
   override readonly name = "ApiError";
-  readonly codes: readonly string[];
+  readonly codes: readonly ErrorCode[];
 
-  constructor(message: string, codes: readonly string[]) {
+  constructor(message: string, codes: readonly ErrorCode[]) {
     super(message);
     this.codes = codes;
   }
 }
 
-/** The `extensions.code` of each error of a GraphQL answer (`errors[]`), parsed or not. */
-export function codesOf(errors: readonly { readonly extensions?: unknown }[]): string[] {
+/** The `extensions.code` of each error of a GraphQL answer (`errors[]`), parsed or not.
+ *  A code newer than this client's generated enum is left out (its message still says it). */
+export function codesOf(errors: readonly { readonly extensions?: unknown }[]): ErrorCode[] {
   return errors.flatMap(({ extensions }) => {
     if (typeof extensions !== "object" || extensions === null || !("code" in extensions)) return [];
-    return typeof extensions.code === "string" ? [extensions.code] : [];
+    const { code } = extensions;
+    return typeof code === "string" && isErrorCode(code) ? [code] : [];
   });
 }
 

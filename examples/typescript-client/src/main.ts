@@ -167,7 +167,7 @@ async function shareOneRefresh(api: Api): Promise<void> {
   const refreshes = api.session.refreshes - refreshesBefore;
   const expired = api.stats.tokenExpiredAnswers - expiredBefore;
   check(
-    answers.every(({ organizations }, index) => organizations?.edges.length === index + 1),
+    answers.every(({ organizations }, index) => organizations.edges.length === index + 1),
     "a request failed after the refresh",
   );
   check(refreshes === 1, `${refreshes} refreshes for 3 concurrent requests`);

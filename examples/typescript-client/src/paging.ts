@@ -1,40 +1,45 @@
 // Cursor paging: `first` + `after` = the previous page's `pageInfo.endCursor`,
-// until `hasNextPage` is false.
+// until `hasNextPage` is false. Cursors are keyset cursors: they hold the sort
+// key, so a page never repeats or skips an organization when others are added
+// or removed in between; a cursor only works with the `orderBy` that made it.
 import type { Api } from "./api.js";
-import { OrganizationsPageDocument, type OrganizationsPageQuery } from "./generated/graphql.js";
+import {
+  OrganizationsPageDocument,
+  type OrganizationOrder,
+  type OrganizationsPageQuery,
+} from "./generated/graphql.js";
 
-// TARGET SCHEMA: with `organizations: OrganizationConnection!`, `edges: [OrganizationEdge!]!`
-// and `node: Organization!`, the three NonNullable<> below become plain indexed types.
-type Connection = NonNullable<OrganizationsPageQuery["organizations"]>;
-type Edge = NonNullable<Connection["edges"][number]>;
-export type OrganizationSummary = NonNullable<Edge["node"]>;
+// The connection, its edges and nodes are non-null in the schema: no checks needed.
+export type OrganizationSummary = OrganizationsPageQuery["organizations"]["edges"][number]["node"];
 
 export interface OrganizationPage {
   readonly organizations: readonly OrganizationSummary[];
   readonly totalCount: number;
 }
 
-function present<T>(value: T | null, what: string): T {
-  if (value === null) throw new Error(`the server sent a null ${what}`);
-  return value;
-}
+/** By name, as people read a list ("alpha" before "Bravo"); the server breaks ties by id. */
+export const BY_NAME: readonly OrganizationOrder[] = [{ field: "NAME", direction: "ASC" }];
 
-/** Every organization I may see, one page at a time, in the server's default order. */
+/** Every organization I may see, one page at a time, in `orderBy` order. */
 export async function* organizationPages(
   api: Api,
   pageSize: number,
+  orderBy: readonly OrganizationOrder[] = BY_NAME,
 ): AsyncGenerator<OrganizationPage, void, undefined> {
   let after: string | null = null;
   for (;;) {
     const data: OrganizationsPageQuery = await api.query(OrganizationsPageDocument, {
       first: pageSize,
       after,
+      orderBy: [...orderBy],
     });
-    // TARGET SCHEMA: `data.organizations` directly, and `edges.map((edge) => edge.node)`.
-    const connection = present(data.organizations, "organizations connection");
-    const organizations = connection.edges.map((edge) => present(present(edge, "edge").node, "node"));
-    yield { organizations, totalCount: connection.totalCount };
-    if (!connection.pageInfo.hasNextPage) return;
-    after = present(connection.pageInfo.endCursor, "endCursor on a page with a next page");
+    const connection = data.organizations;
+    yield {
+      organizations: connection.edges.map((edge) => edge.node),
+      totalCount: connection.totalCount,
+    };
+    const next = connection.pageInfo.endCursor;
+    if (!connection.pageInfo.hasNextPage || next === null) return;
+    after = next;
   }
 }

@@ -1,0 +1,131 @@
+/** What is wrong with the input of an account mutation (changePassword). */
+export const AccountErrorCode = {
+  /** Any problem without a more precise code. */
+  Invalid: 'INVALID',
+  /** A password (or username) longer than any the server accepts. */
+  MaxLength: 'MAX_LENGTH',
+  /** The new password has only digits. */
+  PasswordEntirelyNumeric: 'PASSWORD_ENTIRELY_NUMERIC',
+  /** The old password is wrong. */
+  PasswordIncorrect: 'PASSWORD_INCORRECT',
+  /** The new password is on the list of common passwords. */
+  PasswordTooCommon: 'PASSWORD_TOO_COMMON',
+  /** The new password is shorter than the minimum length. */
+  PasswordTooShort: 'PASSWORD_TOO_SHORT',
+  /** The new password is too close to the username, name or e-mail address. */
+  PasswordTooSimilar: 'PASSWORD_TOO_SIMILAR'
+} as const;
+
+export type AccountErrorCode = typeof AccountErrorCode[keyof typeof AccountErrorCode];
+/** The code of every top-level error, in `errors[].extensions.code` (not a field of any type: listed here so the docs show every value). Switch on it, never on the message. */
+export const ErrorCode = {
+  /** The HTTP request itself is malformed (bad JSON, a JSON member or URL parameter named twice, no query, wrong method or media type, ...). */
+  BadRequest: 'BAD_REQUEST',
+  /** An argument or variable has an invalid value; the message says what is valid. */
+  BadUserInput: 'BAD_USER_INPUT',
+  /** A JSON array of operations, and batching is off or the array is longer than GRAPHQL_MAX_BATCH_SIZE. */
+  BatchTooLarge: 'BATCH_TOO_LARGE',
+  /** The operation's query cost is above GRAPHQL_MAX_QUERY_COST; `extensions.cost` is {requested, maximum}. Nothing ran. */
+  CostLimitExceeded: 'COST_LIMIT_EXCEEDED',
+  /** The document is too costly to parse or validate: more tokens or comments than the parser's budgets, more field selections (fragments counted at every spread), fields sharing one response name, or fragment spreads in one selection set than their limits. */
+  DocumentTooComplex: 'DOCUMENT_TOO_COMPLEX',
+  /** The query text is longer than GRAPHQL_MAX_DOCUMENT_SIZE. */
+  DocumentTooLarge: 'DOCUMENT_TOO_LARGE',
+  /** Signed in, but not allowed to do this. */
+  Forbidden: 'FORBIDDEN',
+  /** The document is not valid GraphQL syntax. */
+  GraphqlParseFailed: 'GRAPHQL_PARSE_FAILED',
+  /** The document does not match the schema. */
+  GraphqlValidationFailed: 'GRAPHQL_VALIDATION_FAILED',
+  /** An unexpected failure; logged with its traceback. */
+  InternalServerError: 'INTERNAL_SERVER_ERROR',
+  /** The document asks for `__schema` or `__type` and introspection is off (GRAPHQL_INTROSPECTION_ENABLED). */
+  IntrospectionDisabled: 'INTROSPECTION_DISABLED',
+  /** tokenAuth got a wrong username or password. */
+  InvalidCredentials: 'INVALID_CREDENTIALS',
+  /** No such object, or one the caller may not see (the same answer for both). */
+  NotFound: 'NOT_FOUND',
+  /** `first` or `last` is above the maximum page size. */
+  PageSizeTooLarge: 'PAGE_SIZE_TOO_LARGE',
+  /** The allow-list mode is on and the document is not on the list (GRAPHQL_PERSISTED_QUERIES_ONLY). */
+  PersistedQueryNotAllowed: 'PERSISTED_QUERY_NOT_ALLOWED',
+  /** A hash-only request (automatic persisted queries) whose document this server does not know; send it again with `query`. */
+  PersistedQueryNotFound: 'PERSISTED_QUERY_NOT_FOUND',
+  /** The `persistedQuery` extension is malformed, or its hash does not match the `query` sent with it. */
+  PersistedQueryNotSupported: 'PERSISTED_QUERY_NOT_SUPPORTED',
+  /** Fields nest deeper than GRAPHQL_MAX_DEPTH. */
+  QueryTooDeep: 'QUERY_TOO_DEEP',
+  /** Too many password attempts for the username or from the client's address, or the caller's query cost budget is spent (GRAPHQL_COST_BUDGET_*; refused before it runs, HTTP 429); `extensions.retryAfter` says how many seconds to wait. */
+  RateLimited: 'RATE_LIMITED',
+  /** A rotated or revoked refresh token came back; its whole sign-in chain has been ended. */
+  RefreshTokenReused: 'REFRESH_TOKEN_REUSED',
+  /** A query's answer passed GRAPHQL_MAX_RESPONSE_BYTES while it ran; execution stopped and no data is returned. */
+  ResponseTooLarge: 'RESPONSE_TOO_LARGE',
+  /** The database could not be reached or did not answer in time; nothing was written; retry shortly. */
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  /** The access (or refresh) token has expired; refresh (or sign in). */
+  TokenExpired: 'TOKEN_EXPIRED',
+  /** The token is malformed, forged, revoked, or its user is inactive. */
+  TokenInvalid: 'TOKEN_INVALID',
+  /** More aliases than GRAPHQL_MAX_ALIASES, fragments included. */
+  TooManyAliases: 'TOO_MANY_ALIASES',
+  /** More mutations in one operation than GRAPHQL_MAX_MUTATIONS. */
+  TooManyMutations: 'TOO_MANY_MUTATIONS',
+  /** More root fields than GRAPHQL_MAX_ROOT_FIELDS. */
+  TooManyRootFields: 'TOO_MANY_ROOT_FIELDS',
+  /** The field needs a signed-in user and no token came. */
+  Unauthenticated: 'UNAUTHENTICATED'
+} as const;
+
+export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
+/** Which way a sort key sorts. */
+export const OrderDirection = {
+  /** Ascending: A to Z, oldest first. */
+  Asc: 'ASC',
+  /** Descending: Z to A, newest first. */
+  Desc: 'DESC'
+} as const;
+
+export type OrderDirection = typeof OrderDirection[keyof typeof OrderDirection];
+/** What is wrong with the input of an organization or membership mutation. */
+export const OrganizationErrorCode = {
+  /** The user is already a member of the organization. */
+  AlreadyMember: 'ALREADY_MEMBER',
+  /** The value is empty and must not be (the name; a slug given as empty text). */
+  Blank: 'BLANK',
+  /** The value is malformed: a slug with characters other than letters, digits, `-` and `_`; an e-mail address or URL that is not one; an unknown role; a null isActive. Also any problem without a more precise code. */
+  Invalid: 'INVALID',
+  /** The change would leave the organization without an OWNER. */
+  LastOwner: 'LAST_OWNER',
+  /** The text is longer than the field allows (see the argument's description). */
+  MaxLength: 'MAX_LENGTH',
+  /** No active user has this username. */
+  NotFound: 'NOT_FOUND',
+  /** The user (or you, leaving) is not a member of the organization. */
+  NotMember: 'NOT_MEMBER',
+  /** The value is null and this field cannot be cleared (name, slug). */
+  Null: 'NULL',
+  /** The slug is taken by another organization (even one you cannot see). */
+  Unique: 'UNIQUE'
+} as const;
+
+export type OrganizationErrorCode = typeof OrganizationErrorCode[keyof typeof OrganizationErrorCode];
+/** A key `organizations` can be sorted by. */
+export const OrganizationOrderField = {
+  /** When it was created. */
+  CreatedAt: 'CREATED_AT',
+  /** The name, case-insensitively ('alpha' before 'Bravo'). */
+  Name: 'NAME',
+  /** When it last changed. */
+  UpdatedAt: 'UPDATED_AT'
+} as const;
+
+export type OrganizationOrderField = typeof OrganizationOrderField[keyof typeof OrganizationOrderField];
+/** A member's role: OWNER > ADMIN > MEMBER. */
+export const Role = {
+  Admin: 'ADMIN',
+  Member: 'MEMBER',
+  Owner: 'OWNER'
+} as const;
+
+export type Role = typeof Role[keyof typeof Role];

@@ -18,9 +18,8 @@ class Node(graphene.relay.Node):
 
 
 # graphene writes the interface's `id` field itself, with its own description.
-Node._meta.fields[
-    "id"
-].description = "The object's global ID: opaque and stable; `node(id:)` takes it."
+NODE_ID_DESCRIPTION = "The object's global ID: opaque and stable; `node(id:)` takes it."
+Node._meta.fields["id"].description = NODE_ID_DESCRIPTION
 
 
 def global_id_type(global_id: str) -> str:

@@ -9,6 +9,7 @@ from graphql_relay import to_global_id
 
 from accounts.models import User
 from organization.selectors import user_visible
+from schema.core.ids import Node
 from schema.core.scalars import DateTime
 
 
@@ -29,7 +30,7 @@ class UserType(DjangoObjectType):
         name = "User"
         description = "A person who can sign in."
         fields = ("id", "username", "email", "first_name", "last_name", "date_joined")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
 
     @classmethod
     def get_queryset(cls, queryset, info):

@@ -7,7 +7,7 @@ from schema.accounts.types import UserType
 from schema.core.auth import login_required
 from schema.core.errors import ApiError, ErrorCode, not_found_error
 from schema.core.filtered_connections import PagedFilterConnectionField
-from schema.core.ids import global_id_type, pk_from_global_id
+from schema.core.ids import Node, global_id_type, pk_from_global_id
 from schema.core.one_of import OneOfInputObjectType
 from schema.organization.filters import ORGANIZATION_ORDERING, OrganizationFilter
 from schema.organization.types import MembershipType, OrganizationType, Role
@@ -77,7 +77,7 @@ class OrganizationQuery(graphene.ObjectType):
         ),
     )
     node = graphene.Field(
-        graphene.relay.Node,
+        Node,
         id=graphene.ID(required=True, description="A global ID."),
         description="Any object by its global ID; NOT_FOUND when absent or hidden.",
     )

@@ -83,6 +83,20 @@ class SessionType(graphene.ObjectType):
         required=True, description="True for the session of the access token of this request."
     )
 
+    @classmethod
+    def is_type_of(cls, root, info) -> bool:
+        # `node(id:)` resolves the interface by the object: a session is its newest row.
+        return isinstance(root, RefreshToken)
+
+    @classmethod
+    def node_from_global_id(cls, info, global_id: str) -> RefreshToken | None:
+        """For `node(id:)`: one of the signed-in user's live sessions, else None."""
+        session_id = session_id_from_global_id(global_id)
+        return next(
+            (row for row in session_list(user=info.context.user) if row.family == session_id),
+            None,
+        )
+
     @staticmethod
     def resolve_id(row: RefreshToken, info) -> str:
         return row.family.hex

@@ -291,3 +291,19 @@ def test_ending_a_session_adds_no_query_to_an_authenticated_request(api, sign_in
     # then: one query each (the user row), before and after
     assert len(before.captured_queries) == len(after.captured_queries) == 1
     assert len(refused.captured_queries) == 1
+
+
+def test_node_finds_only_your_own_session(api, sign_in, user, make_user):
+    # given
+    alices = sign_in(user)
+    [session] = sessions_of(api, alices["token"])
+    bobs = sign_in(make_user("bob"))
+    document = "query($id: ID!) { node(id: $id) { id ... on Session { current } } }"
+
+    # when
+    own = api.execute(document, {"id": session["id"]}, token=alices["token"])
+    other = api.execute(document, {"id": session["id"]}, token=bobs["token"])
+
+    # then
+    assert own == {"data": {"node": {"id": session["id"], "current": True}}}
+    assert error_codes(other) == ["NOT_FOUND"]

@@ -95,6 +95,7 @@ def signed_token() -> Callable[..., str]:
             "origIat": now,
             "token_version": user.token_version,
             "pwd": password_fingerprint(user),
+            "sid": "test-session",
         }
         claims.update(overrides)
         claims = {key: value for key, value in claims.items() if value is not None}

@@ -299,6 +299,11 @@ JWT_AUDIENCE = env("JWT_AUDIENCE", default="") or None
 JWT_LEEWAY = env.int("JWT_LEEWAY", default=5)
 if not 0 <= JWT_LEEWAY < JWT_ACCESS_TOKEN_LIFETIME.total_seconds():
     raise ImproperlyConfigured("JWT_LEEWAY must be 0 or more and below JWT_ACCESS_TOKEN_LIFETIME.")
+# Live sessions (sign-in chains) per user: a new sign-in beyond it ends the least
+# recently used one, so `mySessions` and the per-user revocation state stay bounded.
+SESSIONS_PER_USER_MAX = env.int("SESSIONS_PER_USER_MAX", default=20)
+if not 1 <= SESSIONS_PER_USER_MAX <= 100:
+    raise ImproperlyConfigured("SESSIONS_PER_USER_MAX must be between 1 and 100.")
 
 # Only django-graphql-jwt's decorators are used (schema/core/auth.py); these keep
 # the library's own defaults safe should any other part of it ever be reached.

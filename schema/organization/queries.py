@@ -3,6 +3,7 @@
 import graphene
 
 from organization.models import Organization
+from schema.accounts.sessions import SessionType
 from schema.accounts.types import UserType
 from schema.core.auth import login_required
 from schema.core.errors import ApiError, ErrorCode, not_found_error
@@ -12,7 +13,12 @@ from schema.core.one_of import OneOfInputObjectType
 from schema.organization.filters import ORGANIZATION_ORDERING, OrganizationFilter
 from schema.organization.types import MembershipType, OrganizationType, Role
 
-NODE_TYPES = {"Organization": OrganizationType, "Membership": MembershipType, "User": UserType}
+NODE_TYPES = {
+    "Organization": OrganizationType,
+    "Membership": MembershipType,
+    "User": UserType,
+    "Session": SessionType,
+}
 LOOKUP_DEPRECATION = "Use `by: {id: ...}` or `by: {slug: ...}`; removed in the next release."
 
 
@@ -105,11 +111,13 @@ class OrganizationQuery(graphene.ObjectType):
     @login_required
     def resolve_node(root, info, id):
         node_type = NODE_TYPES.get(global_id_type(id))
-        node = (
-            node_type.get_node(info, pk_from_global_id(id, type_name=node_type._meta.name))
-            if node_type
-            else None
-        )
+        if node_type is None:
+            node = None
+        elif hasattr(node_type, "node_from_global_id"):
+            # A type whose IDs are not integer primary keys (Session).
+            node = node_type.node_from_global_id(info, id)
+        else:
+            node = node_type.get_node(info, pk_from_global_id(id, type_name=node_type._meta.name))
         if node is None:
             raise not_found_error(node_type._meta.name if node_type else "Object")
         return node

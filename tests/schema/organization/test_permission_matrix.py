@@ -49,6 +49,9 @@ OPERATIONS = {
         "mutation($id: ID!) { result: leaveOrganization(organizationId: $id) "
         "{ errors { field code } } }"
     ),
+    # Sessions are the caller's own, whatever their role (revokeSession and
+    # node(id:) of a Session: tests/schema/accounts/test_session_permissions.py).
+    "mySessions": "query { result: mySessions { id current } }",
 }
 
 U, NF, F = "UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN"
@@ -66,6 +69,7 @@ EXPECTED = {
     "changeMemberRole to OWNER": (U, NF, F, F, "ok", F),
     "removeMember": (U, NF, F, "ok", "ok", F),
     "leaveOrganization": (U, NF, "ok", "ok", "field:LAST_OWNER", "field:NOT_MEMBER"),
+    "mySessions": (U, "ok", "ok", "ok", "ok", "ok"),
 }
 
 CASES = [

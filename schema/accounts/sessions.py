@@ -17,7 +17,7 @@ from accounts.services import session_revoke
 from schema.accounts.errors import AccountBaseMutation
 from schema.core.auth import login_required
 from schema.core.errors import not_found_error
-from schema.core.ids import global_id_type
+from schema.core.ids import Node, global_id_type
 from schema.core.scalars import DateTime
 
 SESSION_TYPE_NAME = "Session"
@@ -48,7 +48,7 @@ class SessionType(graphene.ObjectType):
             "tokenAuth (or changePassword) and lives on through refreshToken until it "
             "expires, is signed out (revokeToken, revokeSession) or every session ends."
         )
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
 
     id = graphene.GlobalID(
         required=True, description="The session's global ID (opaque; `revokeSession` takes it)."

@@ -45,6 +45,12 @@ class User(AbstractUser):
         editable=False,
         help_text="Bumped to end every access token issued so far (logout everywhere).",
     )
+    # True by default: accounts made by staff (admin, createsuperuser, the shell) are
+    # trusted; only sign-up (accounts.services.user_register) creates unverified ones.
+    email_verified = models.BooleanField(
+        default=True,
+        help_text="Whether the user proved they receive mail at their e-mail address.",
+    )
 
     def save(self, *args, update_fields=None, **kwargs):
         # Not business logic but integrity rules on token_version.

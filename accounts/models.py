@@ -58,6 +58,12 @@ class User(AbstractUser):
         editable=False,
         help_text="Sessions ended lately whose access tokens are refused until they expire.",
     )
+    # True by default: accounts made by staff (admin, createsuperuser, the shell) are
+    # trusted; only sign-up (accounts.services.user_register) creates unverified ones.
+    email_verified = models.BooleanField(
+        default=True,
+        help_text="Whether the user proved they receive mail at their e-mail address.",
+    )
 
     def save(self, *args, update_fields=None, **kwargs):
         # Not business logic but integrity rules on token_version.

@@ -47,4 +47,5 @@ def mail_send_on_commit(*, to: str, template: str, context: dict) -> None:
 
 def frontend_link(kind: str, token: str) -> str:
     """The frontend URL of `kind` ("verify_email", "reset_password", "invitation") for `token`."""
-    return settings.FRONTEND_LINKS[kind].replace("{token}", quote(token, safe=""))
+    # ":" (the signed tokens' separator) is valid as is in a path, query or fragment.
+    return settings.FRONTEND_LINKS[kind].replace("{token}", quote(token, safe=":"))

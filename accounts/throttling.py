@@ -285,3 +285,38 @@ def password_check_throttled(
     if result:
         password_attempt_succeeded(attempt)
     return result
+
+
+def requests_throttle(*, scope: str, limits: dict[str, int], what: str) -> None:
+    """Count one request in each of `limits` ({identity: limit}) for this window, or refuse.
+
+    For actions a stranger could repeat to flood someone's mailbox or the
+    server (sign-up, e-mail requests): every request counts, whatever its
+    outcome, in fixed windows of MAIL_REQUESTS_WINDOW seconds. Over any limit,
+    RateLimitedError (and no slot is kept). Identities are keyed digests, as for
+    passwords; a cache failure fails open, logged.
+    """
+    now = _now()
+    window = settings.MAIL_REQUESTS_WINDOW
+    window_index = int(now // window)
+    retry_after = max(1, math.ceil((window_index + 1) * window - now))
+    taken: list[str] = []
+    limited = False
+    try:
+        for identity, limit in limits.items():
+            key = f"throttle:{scope}:{_digest(scope, identity)}:{window_index}"
+            taken.append(key)
+            limited = _take_slot(key, retry_after + KEY_SLACK_SECONDS) > limit or limited
+        if limited:
+            for key in taken:
+                _give_slot_back(key)
+    except Exception:
+        logger.exception("%s are NOT limited: the cache failed (failing open).", what.capitalize())
+        return
+    if limited:
+        raise RateLimitedError(retry_after=retry_after, what=what)
+
+
+def email_identity(email: str) -> str:
+    """An e-mail address as the throttles count it: trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", email.strip()).casefold()

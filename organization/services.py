@@ -63,6 +63,12 @@ def organization_create(
     website: str = "",
 ) -> Organization:
     """Create an organization with `user` as its OWNER; the slug comes from the name if absent."""
+    if not user.email_verified:
+        raise ValidationError(
+            "Verify your e-mail address (the link sent at sign-up, or resendVerificationEmail) "
+            "before creating an organization.",
+            code="email_not_verified",
+        )
     organization = Organization(
         name=(name or "").strip(),
         slug=slug or "",

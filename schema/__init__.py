@@ -4,6 +4,7 @@ import graphene
 
 from schema.accounts.mutations import AccountsMutation
 from schema.accounts.queries import AccountsQuery
+from schema.accounts.sign_up import SignUpMutation
 from schema.core.codes import ErrorCodeType
 from schema.core.enum_refusals import enum_refusals_list_values
 from schema.core.one_of import one_of_marked
@@ -15,7 +16,7 @@ class Query(AccountsQuery, OrganizationQuery, graphene.ObjectType):
     """Every query of the API."""
 
 
-class Mutation(AccountsMutation, OrganizationMutation, graphene.ObjectType):
+class Mutation(AccountsMutation, SignUpMutation, OrganizationMutation, graphene.ObjectType):
     """Every mutation of the API."""
 
 

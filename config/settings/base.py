@@ -262,6 +262,39 @@ if env.int("TRUSTED_PROXY_COUNT", default=0):
         "TRUSTED_PROXIES instead (e.g. TRUSTED_PROXIES=10.0.0.0/8), and unset it."
     )
 
+# --- Sign-up, e-mail verification and password reset ---------------------------
+# accounts/sign_up.py and accounts/password_reset.py; README "Sign-up and password reset".
+
+# Off (the production default, until e-mail is set up): `register` answers
+# SIGN_UP_DISABLED; verification and reset still work.
+SIGN_UP_ENABLED = env.bool("SIGN_UP_ENABLED", default=DEBUG)
+# Links in e-mails stop working after these many seconds.
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=2 * 86400)
+# Django's own setting (its admin's reset views read it too).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# Requests that send e-mail or create accounts, counted in the cache above per
+# window: sign-ups per client address; requestPasswordReset and
+# resendVerificationEmail per e-mail address and per client address.
+MAIL_REQUESTS_WINDOW = env.int("MAIL_REQUESTS_WINDOW", default=3600)
+SIGN_UPS_PER_IP = env.int("SIGN_UPS_PER_IP", default=10)
+MAIL_REQUESTS_PER_ADDRESS = env.int("MAIL_REQUESTS_PER_ADDRESS", default=3)
+MAIL_REQUESTS_PER_IP = env.int("MAIL_REQUESTS_PER_IP", default=20)
+if (
+    min(
+        EMAIL_VERIFICATION_TIMEOUT,
+        PASSWORD_RESET_TIMEOUT,
+        MAIL_REQUESTS_WINDOW,
+        SIGN_UPS_PER_IP,
+        MAIL_REQUESTS_PER_ADDRESS,
+        MAIL_REQUESTS_PER_IP,
+    )
+    < 1
+):
+    raise ImproperlyConfigured(
+        "EMAIL_VERIFICATION_TIMEOUT, PASSWORD_RESET_TIMEOUT, MAIL_REQUESTS_* and "
+        "SIGN_UPS_PER_IP must be positive integers."
+    )
+
 # --- JSON Web Tokens ----------------------------------------------------------
 # Access tokens are signed JWTs; refresh tokens are random strings stored as
 # hashes (see accounts/tokens.py and accounts/models.py).

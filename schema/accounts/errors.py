@@ -21,6 +21,19 @@ ACCOUNT_ERROR_CODES: dict[str, str] = {
     "PASSWORD_TOO_SIMILAR": (
         "The new password is too close to the username, name or e-mail address."
     ),
+    "BLANK": "The value is empty and must not be (a username).",
+    "USERNAME_TAKEN": (
+        "The username belongs to another account (compared without regard to case)."
+    ),
+    "SIGN_UP_DISABLED": "Sign-up is switched off on this server (SIGN_UP_ENABLED).",
+    "TOKEN_INVALID": (
+        "The link's token is malformed, forged, or used already (or the password or e-mail "
+        "address changed since it was sent): ask for a new link."
+    ),
+    "TOKEN_EXPIRED": (
+        "The link's token is older than its lifetime (EMAIL_VERIFICATION_TIMEOUT, "
+        "PASSWORD_RESET_TIMEOUT): ask for a new link."
+    ),
 }
 
 AccountErrorCode = StrEnum("AccountErrorCode", {name: name for name in ACCOUNT_ERROR_CODES})
@@ -29,7 +42,10 @@ AccountErrorCodeType = described_enum(
     AccountErrorCode,
     ACCOUNT_ERROR_CODES,
     name="AccountErrorCode",
-    description="What is wrong with the input of an account mutation (changePassword).",
+    description=(
+        "What is wrong with the input of an account mutation (changePassword, register, "
+        "verifyEmail, resendVerificationEmail, requestPasswordReset, resetPassword)."
+    ),
 )
 
 AccountError = payload_error_type("AccountError", AccountErrorCodeType, domain="an account")

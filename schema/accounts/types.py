@@ -24,12 +24,27 @@ class UserType(DjangoObjectType):
     first_name = graphene.String(required=True, description="The user's first name; may be empty.")
     last_name = graphene.String(required=True, description="The user's last name; may be empty.")
     date_joined = DateTime(required=True, description="When the account was created.")
+    email_verified = graphene.Boolean(
+        required=True,
+        description=(
+            "Whether the user proved they receive mail at `email` (verifyEmail, or a password "
+            "reset). Until then they cannot create organizations or accept invitations."
+        ),
+    )
 
     class Meta:
         model = User
         name = "User"
         description = "A person who can sign in."
-        fields = ("id", "username", "email", "first_name", "last_name", "date_joined")
+        fields = (
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "date_joined",
+            "email_verified",
+        )
         interfaces = (Node,)
 
     @classmethod

@@ -18,7 +18,8 @@ ERROR_CODE_DESCRIPTIONS: dict[str, str] = {
         "A rotated or revoked refresh token came back; its whole sign-in chain has been ended."
     ),
     "RATE_LIMITED": (
-        "Too many password attempts for the username or from the client's address, or the "
+        "Too many password attempts for the username or from the client's address, too many "
+        "sign-ups or e-mail requests (MAIL_REQUESTS_*, SIGN_UPS_PER_IP), or the "
         "caller's query cost budget is spent (GRAPHQL_COST_BUDGET_*; refused before it runs, "
         "HTTP 429); `extensions.retryAfter` says how many seconds to wait."
     ),

@@ -25,6 +25,10 @@ ORGANIZATION_ERROR_CODES: dict[str, str] = {
     "ALREADY_MEMBER": "The user is already a member of the organization.",
     "NOT_MEMBER": "The user (or you, leaving) is not a member of the organization.",
     "LAST_OWNER": "The change would leave the organization without an OWNER.",
+    "EMAIL_NOT_VERIFIED": (
+        "Your e-mail address is not verified: verify it (verifyEmail) before creating an "
+        "organization or accepting an invitation."
+    ),
 }
 
 OrganizationErrorCode = StrEnum(

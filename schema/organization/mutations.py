@@ -54,7 +54,10 @@ def visible_organization_by_pk(info, pk: int) -> Organization | None:
 
 class CreateOrganization(OrganizationBaseMutation):
     class Meta:
-        description = "Create an organization; you become its OWNER."
+        description = (
+            "Create an organization; you become its OWNER. EMAIL_NOT_VERIFIED in `errors` "
+            "until your e-mail address is verified (verifyEmail)."
+        )
 
     class Arguments:
         name = graphene.String(required=True, description="1 to 200 characters.")

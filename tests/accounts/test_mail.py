@@ -72,10 +72,10 @@ def test_frontend_link_puts_the_quoted_token_in_the_settings_template(settings):
     }
 
     # when
-    link = frontend_link("reset_password", "a/b c+{token}")
+    link = frontend_link("reset_password", "a/b c+{token}:x")
 
     # then
-    assert link == "https://app.example.com/reset?t=a%2Fb%20c%2B%7Btoken%7D&from=mail"
+    assert link == "https://app.example.com/reset?t=a%2Fb%20c%2B%7Btoken%7D:x&from=mail"
 
 
 def test_every_kind_of_link_has_a_development_default():

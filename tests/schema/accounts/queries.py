@@ -46,3 +46,41 @@ mutation RevokeSession($id: ID!) {
   revokeSession(id: $id) { revokedId errors { field code messages } }
 }
 """
+
+REGISTER = """
+mutation Register($email: String!, $username: String!, $password: String!) {
+  register(email: $email, username: $username, password: $password) {
+    accepted errors { field code messages }
+  }
+}
+"""
+
+VERIFY_EMAIL = """
+mutation VerifyEmail($token: String!) {
+  verifyEmail(token: $token) { verified errors { field code messages } }
+}
+"""
+
+RESEND_VERIFICATION_EMAIL = """
+mutation Resend($email: String!) {
+  resendVerificationEmail(email: $email) { accepted errors { field code messages } }
+}
+"""
+
+REQUEST_PASSWORD_RESET = """
+mutation RequestReset($email: String!) {
+  requestPasswordReset(email: $email) { accepted errors { field code messages } }
+}
+"""
+
+RESET_PASSWORD = """
+mutation Reset($token: String!, $newPassword: String!) {
+  resetPassword(token: $token, newPassword: $newPassword) {
+    passwordChanged errors { field code messages }
+  }
+}
+"""
+
+CREATE_ORGANIZATION = """
+mutation { createOrganization(name: "Verified Co") { errors { field code } } }
+"""

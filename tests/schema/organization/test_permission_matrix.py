@@ -52,6 +52,23 @@ OPERATIONS = {
     # Sessions are the caller's own, whatever their role (revokeSession and
     # node(id:) of a Session: tests/schema/accounts/test_session_permissions.py).
     "mySessions": "query { result: mySessions { id current } }",
+    "register": (
+        'mutation { result: register(email: "new@example.com", username: "newcomer", '
+        'password: "a-long-passphrase") { errors { field code } } }'
+    ),
+    "verifyEmail": ('mutation { result: verifyEmail(token: "forged") { errors { field code } } }'),
+    "resendVerificationEmail": (
+        'mutation { result: resendVerificationEmail(email: "new@example.com") '
+        "{ errors { field code } } }"
+    ),
+    "requestPasswordReset": (
+        'mutation { result: requestPasswordReset(email: "owner@example.com") '
+        "{ errors { field code } } }"
+    ),
+    "resetPassword": (
+        'mutation { result: resetPassword(token: "forged", newPassword: "a-long-passphrase") '
+        "{ errors { field code } } }"
+    ),
 }
 
 U, NF, F = "UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN"
@@ -70,6 +87,12 @@ EXPECTED = {
     "removeMember": (U, NF, F, "ok", "ok", F),
     "leaveOrganization": (U, NF, "ok", "ok", "field:LAST_OWNER", "field:NOT_MEMBER"),
     "mySessions": (U, "ok", "ok", "ok", "ok", "ok"),
+    # Anyone may call these (a link opens on any device); the token is the permission.
+    "register": ("ok",) * 6,
+    "verifyEmail": ("field:TOKEN_INVALID",) * 6,
+    "resendVerificationEmail": ("ok",) * 6,
+    "requestPasswordReset": ("ok",) * 6,
+    "resetPassword": ("field:TOKEN_INVALID",) * 6,
 }
 
 CASES = [
@@ -94,8 +117,9 @@ def outcome(result: dict) -> str:
 
 
 @pytest.mark.parametrize(("operation", "role", "expected"), CASES)
-def test_permission_matrix(api, acme, people, make_user, operation, role, expected):
+def test_permission_matrix(api, acme, people, make_user, settings, operation, role, expected):
     # given
+    settings.SIGN_UP_ENABLED = True
     make_user("newbie")
     if role != "anonymous":
         api.authenticate(people[role])
@@ -122,3 +146,16 @@ def test_outsider_sees_an_empty_list_and_members_see_theirs(api, acme, people):
     # then
     assert outsider["data"]["result"]["totalCount"] == 0
     assert member["data"]["result"]["edges"] == [{"node": {"name": "Acme"}}]
+
+
+def test_an_unverified_user_cannot_create_an_organization(api, people):
+    # given
+    people["outsider"].email_verified = False
+    people["outsider"].save()
+    api.authenticate(people["outsider"])
+
+    # when
+    result = api.execute(OPERATIONS["createOrganization"])
+
+    # then
+    assert outcome(result) == "field:EMAIL_NOT_VERIFIED"

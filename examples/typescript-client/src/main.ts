@@ -113,6 +113,7 @@ function describe(reaction: Reaction): string {
       return `fix-field ${reaction.field ?? "(input)"}: ${reaction.text}`;
     case "pick-another-slug":
     case "reload":
+    case "verify-email":
       return `${reaction.kind}: ${reaction.text}`;
   }
 }

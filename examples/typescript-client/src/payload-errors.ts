@@ -10,7 +10,8 @@ export type PayloadError = NonNullable<
 export type Reaction =
   | { readonly kind: "fix-field"; readonly field: string | null; readonly text: string }
   | { readonly kind: "pick-another-slug"; readonly text: string }
-  | { readonly kind: "reload"; readonly text: string };
+  | { readonly kind: "reload"; readonly text: string }
+  | { readonly kind: "verify-email"; readonly text: string };
 
 export function reactionTo(error: PayloadError): Reaction {
   const text = error.messages.join(" ");
@@ -33,6 +34,9 @@ export function reactionTo(error: PayloadError): Reaction {
     case "ALREADY_MEMBER":
     case "LAST_OWNER":
       return fixField;
+    case "EMAIL_NOT_VERIFIED":
+      // Signed up but not verified yet: offer resendVerificationEmail.
+      return { kind: "verify-email", text };
     default: {
       const unhandled: never = code;
       return { kind: "fix-field", field: error.field, text: `${String(unhandled)}: ${text}` };

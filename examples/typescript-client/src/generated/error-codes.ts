@@ -1,5 +1,7 @@
-/** What is wrong with the input of an account mutation (changePassword). */
+/** What is wrong with the input of an account mutation (changePassword, register, verifyEmail, resendVerificationEmail, requestPasswordReset, resetPassword). */
 export const AccountErrorCode = {
+  /** The value is empty and must not be (a username). */
+  Blank: 'BLANK',
   /** Any problem without a more precise code. */
   Invalid: 'INVALID',
   /** A password (or username) longer than any the server accepts. */
@@ -13,7 +15,15 @@ export const AccountErrorCode = {
   /** The new password is shorter than the minimum length. */
   PasswordTooShort: 'PASSWORD_TOO_SHORT',
   /** The new password is too close to the username, name or e-mail address. */
-  PasswordTooSimilar: 'PASSWORD_TOO_SIMILAR'
+  PasswordTooSimilar: 'PASSWORD_TOO_SIMILAR',
+  /** Sign-up is switched off on this server (SIGN_UP_ENABLED). */
+  SignUpDisabled: 'SIGN_UP_DISABLED',
+  /** The link's token is older than its lifetime (EMAIL_VERIFICATION_TIMEOUT, PASSWORD_RESET_TIMEOUT): ask for a new link. */
+  TokenExpired: 'TOKEN_EXPIRED',
+  /** The link's token is malformed, forged, or used already (or the password or e-mail address changed since it was sent): ask for a new link. */
+  TokenInvalid: 'TOKEN_INVALID',
+  /** The username belongs to another account (compared without regard to case). */
+  UsernameTaken: 'USERNAME_TAKEN'
 } as const;
 
 export type AccountErrorCode = typeof AccountErrorCode[keyof typeof AccountErrorCode];
@@ -55,7 +65,7 @@ export const ErrorCode = {
   PersistedQueryNotSupported: 'PERSISTED_QUERY_NOT_SUPPORTED',
   /** Fields nest deeper than GRAPHQL_MAX_DEPTH. */
   QueryTooDeep: 'QUERY_TOO_DEEP',
-  /** Too many password attempts for the username or from the client's address, or the caller's query cost budget is spent (GRAPHQL_COST_BUDGET_*; refused before it runs, HTTP 429); `extensions.retryAfter` says how many seconds to wait. */
+  /** Too many password attempts for the username or from the client's address, too many sign-ups or e-mail requests (MAIL_REQUESTS_*, SIGN_UPS_PER_IP), or the caller's query cost budget is spent (GRAPHQL_COST_BUDGET_*; refused before it runs, HTTP 429); `extensions.retryAfter` says how many seconds to wait. */
   RateLimited: 'RATE_LIMITED',
   /** A rotated or revoked refresh token came back; its whole sign-in chain has been ended. */
   RefreshTokenReused: 'REFRESH_TOKEN_REUSED',
@@ -93,6 +103,8 @@ export const OrganizationErrorCode = {
   AlreadyMember: 'ALREADY_MEMBER',
   /** The value is empty and must not be (the name; a slug given as empty text). */
   Blank: 'BLANK',
+  /** Your e-mail address is not verified: verify it (verifyEmail) before creating an organization or accepting an invitation. */
+  EmailNotVerified: 'EMAIL_NOT_VERIFIED',
   /** The value is malformed: a slug with characters other than letters, digits, `-` and `_`; an e-mail address or URL that is not one; an unknown role; a null isActive. Also any problem without a more precise code. */
   Invalid: 'INVALID',
   /** The change would leave the organization without an OWNER. */

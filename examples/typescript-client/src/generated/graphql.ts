@@ -16,6 +16,8 @@ export type OrganizationErrorCode =
   | 'ALREADY_MEMBER'
   /** The value is empty and must not be (the name; a slug given as empty text). */
   | 'BLANK'
+  /** Your e-mail address is not verified: verify it (verifyEmail) before creating an organization or accepting an invitation. */
+  | 'EMAIL_NOT_VERIFIED'
   /** The value is malformed: a slug with characters other than letters, digits, `-` and `_`; an e-mail address or URL that is not one; an unknown role; a null isActive. Also any problem without a more precise code. */
   | 'INVALID'
   /** The change would leave the organization without an OWNER. */

@@ -31,8 +31,8 @@ class RefreshTokenReusedError(AuthenticationError):
 
 
 class RateLimitedError(Exception):
-    """Too many password attempts for a username or from an address."""
+    """Too many attempts (of a password, by default) for a username, an address, a user."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, what: str = "password attempts") -> None:
         self.retry_after = retry_after
-        super().__init__(f"Too many password attempts. Try again in {retry_after} seconds.")
+        super().__init__(f"Too many {what}. Try again in {retry_after} seconds.")

@@ -7,15 +7,17 @@ from schema.accounts.queries import AccountsQuery
 from schema.core.codes import ErrorCodeType
 from schema.core.enums import enum_refusals_list_values
 from schema.core.one_of import one_of_marked
+from schema.organization.invitation_mutations import InvitationMutation
+from schema.organization.invitations import InvitationQuery
 from schema.organization.mutations import OrganizationMutation
 from schema.organization.queries import OrganizationQuery
 
 
-class Query(AccountsQuery, OrganizationQuery, graphene.ObjectType):
+class Query(AccountsQuery, OrganizationQuery, InvitationQuery, graphene.ObjectType):
     """Every query of the API."""
 
 
-class Mutation(AccountsMutation, OrganizationMutation, graphene.ObjectType):
+class Mutation(AccountsMutation, OrganizationMutation, InvitationMutation, graphene.ObjectType):
     """Every mutation of the API."""
 
 

@@ -44,10 +44,12 @@ class AccountsUserAdmin(UserAdmin):
     def get_deleted_objects(self, objs, request):
         # The delete page and the bulk "delete selected" action both ask this; a
         # "protected" entry makes Django refuse and show why.
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
         objections = user_removal_objections(users=list(objs))
         protected = [*protected, *(message for error in objections for message in error.messages)]
-        return deleted, counts, perms_needed, protected
+        # What goes with a user (memberships, tokens) is shown read-only elsewhere;
+        # the permission to delete users covers it.
+        return deleted, counts, set(), protected
 
     def delete_model(self, request, obj) -> None:
         self._delete(request, [obj])

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from accounts.exceptions import AuthenticationError, TokenInvalidError
 from accounts.models import User
 from accounts.selectors import user_get_active
+from accounts.sessions import session_is_ended
 from accounts.tokens import access_token_decode, password_fingerprint_matches
 
 BEARER_SCHEME = "bearer"
@@ -26,12 +27,15 @@ class RequestAuthentication:
 
     user: User | AnonymousUser
     failure: AuthenticationError | None = None
+    # The session (sign-in chain) the access token belongs to: its `sid`.
+    session_id: str | None = None
 
 
 def access_token_authenticate(token: str) -> AuthenticatedToken:
     """The active user an access token speaks for, or a token error."""
     payload = access_token_decode(token)
-    # The only query: the user is needed anyway, and carries token_version.
+    # The only query: the user is needed anyway, and carries token_version and
+    # the sessions ended lately.
     user = user_get_active(user_id=payload["user_id"])
     if user is None:
         raise TokenInvalidError("The token's user is inactive or no longer exists.")
@@ -39,6 +43,8 @@ def access_token_authenticate(token: str) -> AuthenticatedToken:
         raise TokenInvalidError(
             "The token was revoked: signed out everywhere, or password changed."
         )
+    if session_is_ended(user, payload["sid"]):
+        raise TokenInvalidError("The token's session was ended: signed out or revoked.")
     if not password_fingerprint_matches(user, payload["pwd"]):
         raise TokenInvalidError("The password changed since the token was issued.")
     return AuthenticatedToken(user=user, payload=payload)
@@ -64,4 +70,4 @@ def request_authenticate(request: HttpRequest) -> RequestAuthentication:
         authenticated = access_token_authenticate(token)
     except AuthenticationError as error:
         return RequestAuthentication(user=AnonymousUser(), failure=error)
-    return RequestAuthentication(user=authenticated.user)
+    return RequestAuthentication(user=authenticated.user, session_id=authenticated.payload["sid"])

@@ -7,6 +7,9 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F
 
+# Written only through explicit update_fields (accounts.services): see User.save.
+_REVOCATION_FIELDS = frozenset({"token_version", "ended_sessions"})
+
 
 def _ends_tokens(new_is_active) -> bool:
     # Anything but a literal True may deactivate (False, 0, an expression such
@@ -45,12 +48,29 @@ class User(AbstractUser):
         editable=False,
         help_text="Bumped to end every access token issued so far (logout everywhere).",
     )
+    # Sessions (sign-in chains) ended while access tokens of theirs may still be
+    # unexpired: {session id: unix time after which none can be}. Read with the
+    # row every request loads anyway, so ending one session costs no extra query.
+    # Bounded: see accounts.sessions.ended_session_record.
+    ended_sessions = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Sessions ended lately whose access tokens are refused until they expire.",
+    )
+    # True by default: accounts made by staff (admin, createsuperuser, the shell) are
+    # trusted; only sign-up (accounts.services.user_register) creates unverified ones.
+    email_verified = models.BooleanField(
+        default=True,
+        help_text="Whether the user proved they receive mail at their e-mail address.",
+    )
 
     def save(self, *args, update_fields=None, **kwargs):
         # Not business logic but integrity rules on token_version.
         # 1. It only moves forward, through the services' F() updates or an
         # explicit update_fields: a plain save() of a copy loaded earlier would
         # otherwise write an old value back and bring revoked tokens back to life.
+        # The same holds for ended_sessions.
         # 2. Saving a user as inactive ends every token (whatever path set
         # is_active: admin, shell, a script), so reactivating them later brings
         # none back.
@@ -60,7 +80,7 @@ class User(AbstractUser):
                 update_fields = [
                     field.name
                     for field in self._meta.concrete_fields
-                    if not field.primary_key and field.name != "token_version"
+                    if not field.primary_key and field.name not in _REVOCATION_FIELDS
                 ]
             update_fields = list(update_fields)
             if (
@@ -100,6 +120,11 @@ class RefreshToken(models.Model):
     # deactivation by any path) ends the chain, even once the user is active
     # again. Null only for rows written by code older than this column.
     token_version = models.PositiveIntegerField(null=True, editable=False)
+    # Who used this token's request (sign-in or refresh): shown by mySessions.
+    # Coarse and bounded on purpose (accounts.sessions): a /24 or /48 network,
+    # never the full address; the User-Agent header cut to a fixed length.
+    user_agent = models.CharField(max_length=200, blank=True, default="")
+    ip_network = models.CharField(max_length=50, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["user", "revoked_at"], name="refresh_user_live_idx")]

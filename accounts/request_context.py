@@ -44,6 +44,8 @@ class RequestContext:
     request_id: str | None = None
     # Why a Bearer token that came was refused (the caller is anonymous then).
     authentication_failure: AuthenticationError | None = None
+    # The session the request's access token belongs to (its `sid`), if signed in.
+    session_id: str | None = None
     # Set once the request reached the GraphQL endpoint: a log line is written.
     graphql_log: GraphQLLog | None = None
 

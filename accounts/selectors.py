@@ -2,7 +2,11 @@
 
 import re
 
-from accounts.models import User
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import RefreshToken, User
+from accounts.tokens import password_fingerprint_matches
 
 # A primary key as the database has it: plain ASCII digits, no sign, no padding.
 PRIMARY_KEY = re.compile(r"[1-9][0-9]{0,18}")
@@ -21,3 +25,19 @@ def user_get_by_username(*, username: str) -> User | None:
         # No such user can exist; the database never sees the text.
         return None
     return User.objects.filter(username=username, is_active=True).first()
+
+
+def session_list(*, user: User) -> list[RefreshToken]:
+    """The user's live sessions, most recently used first: each chain's newest row.
+
+    One query; at most SESSIONS_PER_USER_MAX rows (accounts.services caps them).
+    A chain that a refresh would refuse (every session ended since it began, or
+    the password changed) is not a session any more and is left out.
+    """
+    rows = RefreshToken.objects.filter(
+        Q(token_version=user.token_version) | Q(token_version__isnull=True),
+        user=user,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).order_by("-created_at", "-pk")
+    return [row for row in rows if password_fingerprint_matches(user, row.password_fingerprint)]

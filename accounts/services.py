@@ -1,4 +1,4 @@
-"""Writes of accounts data: signing in, rotating and revoking refresh tokens, passwords.
+"""Writes of accounts data: signing in, rotating and revoking refresh tokens, sessions, passwords.
 
 Lock order: a write that touches a user's refresh tokens first locks the user's
 row, then its token rows. Sign-in, refresh, sign-out, logout-everywhere and
@@ -30,6 +30,7 @@ from accounts.exceptions import (
 )
 from accounts.models import RefreshToken, User
 from accounts.removal import user_removal_check
+from accounts.sessions import ended_sessions_record, ip_network_of, user_agent_of
 from accounts.throttling import password_check_throttled
 from accounts.tokens import (
     AccessToken,
@@ -56,7 +57,12 @@ def _refresh_token_digest(raw_token: str) -> str:
 
 
 def _refresh_token_create(
-    *, user: User, family: uuid.UUID, signed_in_at: datetime, expires_at: datetime
+    *,
+    user: User,
+    family: uuid.UUID,
+    signed_in_at: datetime,
+    expires_at: datetime,
+    request: HttpRequest | None,
 ) -> str:
     raw_token = secrets.token_urlsafe(32)
     RefreshToken.objects.create(
@@ -67,8 +73,52 @@ def _refresh_token_create(
         expires_at=expires_at,
         password_fingerprint=password_fingerprint(user),
         token_version=user.token_version,
+        # What mySessions shows of the client that last used the session.
+        user_agent=user_agent_of(request),
+        ip_network=ip_network_of(request),
     )
     return raw_token
+
+
+def _live_chain_rows(*, user: User):
+    # A live chain has exactly one live row: its newest (rotation revokes the
+    # previous one in the same transaction).
+    return RefreshToken.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def _sessions_end(*, user: User, rows: list[RefreshToken]) -> None:
+    """End the chains of `rows` (each its chain's newest row), access tokens included.
+
+    The caller holds the lock on `user`'s row. The chains' refresh tokens are
+    revoked; their access tokens are listed in `user.ended_sessions` while any
+    may be unexpired. Past that list's cap, every session of the user ends.
+    """
+    if not rows:
+        return
+    _refresh_token_families_revoke(families=[row.family for row in rows])
+    ended = ended_sessions_record(
+        user.ended_sessions if isinstance(user.ended_sessions, dict) else {},
+        # Each chain's last access token was signed when its newest row was written.
+        sessions={row.family.hex: row.created_at.timestamp() for row in rows},
+    )
+    if ended is None:
+        # Fails closed: bounded state, and nobody keeps a token of an ended session.
+        user.token_version += 1
+        user.ended_sessions = {}
+        user.save(update_fields=["token_version", "ended_sessions"])
+        _refresh_tokens_revoke_all(user=user)
+        return
+    user.ended_sessions = ended
+    user.save(update_fields=["ended_sessions"])
+
+
+def _sessions_cap(*, user: User) -> None:
+    """Make room for one more session: end the least recently used beyond the cap."""
+    keep = settings.SESSIONS_PER_USER_MAX - 1
+    live = list(_live_chain_rows(user=user).order_by("-created_at", "-pk"))
+    _sessions_end(user=user, rows=live[keep:])
 
 
 def _user_lock(*, user_id: int) -> User | None:
@@ -76,23 +126,35 @@ def _user_lock(*, user_id: int) -> User | None:
     return User.objects.select_for_update().filter(pk=user_id).first()
 
 
-def _sign_in_chain_start(*, user: User) -> TokenPair:
-    """A new sign-in chain for `user` (whose row the caller has locked)."""
+def _sign_in_chain_start(*, user: User, request: HttpRequest | None) -> TokenPair:
+    """A new sign-in chain (session) for `user`, whose row the caller has locked."""
+    _sessions_cap(user=user)
     signed_in_at = timezone.now()
     refresh_expires_at = signed_in_at + settings.JWT_REFRESH_TOKEN_LIFETIME
+    family = uuid.uuid4()
     refresh_token = _refresh_token_create(
-        user=user, family=uuid.uuid4(), signed_in_at=signed_in_at, expires_at=refresh_expires_at
+        user=user,
+        family=family,
+        signed_in_at=signed_in_at,
+        expires_at=refresh_expires_at,
+        request=request,
     )
     return TokenPair(
         user=user,
-        access=access_token_issue(user=user, orig_iat=int(signed_in_at.timestamp())),
+        access=access_token_issue(
+            user=user, orig_iat=int(signed_in_at.timestamp()), session_id=family.hex
+        ),
         refresh_token=refresh_token,
         refresh_expires_at=refresh_expires_at,
     )
 
 
 def _refresh_token_family_revoke(*, family: uuid.UUID) -> int:
-    return RefreshToken.objects.filter(family=family, revoked_at__isnull=True).update(
+    return _refresh_token_families_revoke(families=[family])
+
+
+def _refresh_token_families_revoke(*, families: list[uuid.UUID]) -> int:
+    return RefreshToken.objects.filter(family__in=families, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
 
@@ -144,10 +206,10 @@ def token_obtain(*, username: str, password: str, request: HttpRequest | None = 
         if locked is None or locked.password != user.password or not locked.is_active:
             raise InvalidCredentialsError()
         update_last_login(None, locked)
-        return _sign_in_chain_start(user=locked)
+        return _sign_in_chain_start(user=locked, request=request)
 
 
-def token_refresh(*, refresh_token: str) -> TokenPair:
+def token_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> TokenPair:
     """Rotate a refresh token: revoke it and issue a new pair in the same chain.
 
     A token that was already rotated or revoked is a replay, maybe of a stolen
@@ -190,25 +252,48 @@ def token_refresh(*, refresh_token: str) -> TokenPair:
                 family=row.family,
                 signed_in_at=row.signed_in_at,
                 expires_at=row.expires_at,
+                request=request,
             )
     if refusal is not None:
         raise refusal
     return TokenPair(
         user=user,
-        access=access_token_issue(user=user, orig_iat=int(row.signed_in_at.timestamp())),
+        access=access_token_issue(
+            user=user, orig_iat=int(row.signed_in_at.timestamp()), session_id=row.family.hex
+        ),
         refresh_token=new_refresh_token,
         refresh_expires_at=row.expires_at,
     )
 
 
 def token_revoke(*, refresh_token: str) -> None:
-    """Sign out: end the sign-in chain that `refresh_token` belongs to."""
+    """Sign out: end the session that `refresh_token` belongs to, access tokens included."""
     row = RefreshToken.objects.filter(token_hash=_refresh_token_digest(refresh_token)).first()
     if row is None:
         raise TokenInvalidError("The refresh token is invalid.")
     with transaction.atomic():
-        _user_lock(user_id=row.user_id)
-        _refresh_token_family_revoke(family=row.family)
+        user = _user_lock(user_id=row.user_id)
+        if user is None:
+            return  # Deleted meanwhile: its chains went with it.
+        newest = RefreshToken.objects.filter(family=row.family).order_by("-created_at").first()
+        _sessions_end(user=user, rows=[newest])
+
+
+def session_revoke(*, user: User, session_id: uuid.UUID) -> None:
+    """End one live session of `user`, its access tokens included.
+
+    RefreshToken.DoesNotExist when `user` has no live session with this id
+    (another user's, an ended or an expired one alike).
+    """
+    with transaction.atomic():
+        locked = _user_lock(user_id=user.pk)
+        if locked is None or not locked.is_active:
+            raise TokenInvalidError("The token's user is inactive or no longer exists.")
+        row = _live_chain_rows(user=locked).filter(family=session_id).first()
+        if row is None:
+            raise RefreshToken.DoesNotExist()
+        _sessions_end(user=locked, rows=[row])
+    user.ended_sessions, user.token_version = locked.ended_sessions, locked.token_version
 
 
 def token_revoke_all(*, user: User) -> None:
@@ -265,7 +350,7 @@ def user_password_change(
         locked.token_version += 1
         locked.save(update_fields=["password", "token_version"])
         _refresh_tokens_revoke_all(user=locked)
-        pair = _sign_in_chain_start(user=locked)
+        pair = _sign_in_chain_start(user=locked, request=request)
     user.password, user.token_version = locked.password, locked.token_version
     return pair
 

@@ -71,7 +71,7 @@ def _now() -> float:
     return time.time()
 
 
-def _parse_address(text: str) -> Address | None:
+def address_parse(text: str) -> Address | None:
     """An address from REMOTE_ADDR or X-Forwarded-For, with any port stripped."""
     text = text.strip()
     candidates = [text]
@@ -87,7 +87,7 @@ def _parse_address(text: str) -> Address | None:
     return None
 
 
-def _unmapped(address: Address) -> Address:
+def address_unmapped(address: Address) -> Address:
     # ::ffff:203.0.113.7 on a dual-stack socket is the IPv4 client itself.
     if address.version == 6 and address.ipv4_mapped is not None:
         return address.ipv4_mapped
@@ -95,12 +95,12 @@ def _unmapped(address: Address) -> Address:
 
 
 def ip_identity(ip: str) -> str:
-    address = _parse_address(ip)
+    address = address_parse(ip)
     if address is None:
         return ip
     # An IPv4-mapped address is its IPv4 client, not one of a /64 that every
     # IPv4 client would share.
-    address = _unmapped(address)
+    address = address_unmapped(address)
     if address.version == 6:
         network = ipaddress.ip_network(f"{address}/{IPV6_PREFIX_LENGTH}", strict=False)
         return str(network)
@@ -116,7 +116,7 @@ def _trusted_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
 def _is_trusted_proxy(address: Address | None) -> bool:
     if address is None:
         return False
-    address = _unmapped(address)
+    address = address_unmapped(address)
     return any(address in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
 
 
@@ -133,7 +133,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     peer = request.META.get("REMOTE_ADDR") or None
-    if peer is None or not _is_trusted_proxy(_parse_address(peer)):
+    if peer is None or not _is_trusted_proxy(address_parse(peer)):
         return peer
     forwarded = [
         part.strip()
@@ -143,7 +143,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
     client = peer
     for hop in reversed(forwarded):
         client = hop
-        if not _is_trusted_proxy(_parse_address(hop)):
+        if not _is_trusted_proxy(address_parse(hop)):
             # Written by a trusted proxy: what it saw. Unparsable text still
             # counts, as its own client, rather than falling back to the proxy.
             break

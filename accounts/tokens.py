@@ -40,6 +40,8 @@ ACCESS_TOKEN_TYPE = "access"
 # counter at issue time: bumping it (logout everywhere, password change) ends
 # every access token already issued. `pwd` fingerprints the password hash, so a
 # password changed by any means (admin, manage.py, set_password) ends them too.
+# `sid` names the session (the sign-in chain's family): ending the session ends
+# its access tokens (accounts.sessions).
 CLAIM_TYPES: dict[str, type] = {
     "user_id": str,
     "username": str,
@@ -50,8 +52,10 @@ CLAIM_TYPES: dict[str, type] = {
     "origIat": int,
     "token_version": int,
     "pwd": str,
+    "sid": str,
 }
 REQUIRED_CLAIMS = list(CLAIM_TYPES)
+SESSION_CLAIM = "sid"
 # One segment of a compact JWS: base64url's alphabet, unpadded, never empty.
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 PASSWORD_FINGERPRINT_SALT = "accounts.tokens.password_fingerprint"
@@ -149,8 +153,14 @@ def _is_canonical_compact(token: str) -> bool:
     return True
 
 
-def access_token_issue(*, user, orig_iat: int | None = None) -> AccessToken:
-    """Sign a new access token for `user`; `orig_iat` carries the sign-in time."""
+def access_token_issue(
+    *, user, orig_iat: int | None = None, session_id: str | None = None
+) -> AccessToken:
+    """Sign a new access token for `user`; `orig_iat` carries the sign-in time.
+
+    `session_id` is the sign-in chain's id (accounts.services pass it); without
+    one (tests, tools) the token is a session of its own that no chain records.
+    """
     # Whole seconds, so `expires_at` is exactly the `exp` claim.
     now = timezone.now().replace(microsecond=0)
     expires_at = now + settings.JWT_ACCESS_TOKEN_LIFETIME
@@ -165,6 +175,7 @@ def access_token_issue(*, user, orig_iat: int | None = None) -> AccessToken:
         "origIat": orig_iat if orig_iat is not None else issued_at,
         "token_version": user.token_version,
         "pwd": password_fingerprint(user),
+        "sid": session_id or uuid.uuid4().hex,
     }
     if settings.JWT_ISSUER:
         payload["iss"] = settings.JWT_ISSUER
@@ -182,7 +193,8 @@ def access_token_decode(token: str) -> dict[str, Any]:
     """Return the verified claims of an access token, or raise a token error."""
     if not _is_canonical_compact(token):
         raise TokenInvalidError()
-    required = list(REQUIRED_CLAIMS)
+    # `sid` is checked below, with its own answer.
+    required = [claim for claim in REQUIRED_CLAIMS if claim != SESSION_CLAIM]
     if settings.JWT_ISSUER:
         required.append("iss")
     if settings.JWT_AUDIENCE:
@@ -220,6 +232,11 @@ def access_token_decode(token: str) -> dict[str, Any]:
             raise TokenInvalidError() from error
         else:
             break
+    if SESSION_CLAIM not in payload:
+        # Signed by us before sessions existed (at most JWT_ACCESS_TOKEN_LIFETIME
+        # ago): "expired" makes the client refresh, which issues one with `sid`,
+        # instead of signing the user out at a deploy.
+        raise TokenExpiredError("The token predates sessions; refresh it.")
     for claim, claim_type in CLAIM_TYPES.items():
         # bool is an int subclass; it is never a valid claim value here.
         value = payload[claim]

@@ -169,7 +169,7 @@ def largest_query(*, page: int, aliases: int, members: int, slug: str) -> str:
         f"a{index}: organizations(first: {page}) {{ edges {{ cursor node {{ {node} }} }} }}"
         for index in range(1, aliases + 1)
     ]
-    single = f'organization(slug: "{slug}") {{ {node} }}'
+    single = f'organization(by: {{slug: "{slug}"}}) {{ {node} }}'
     return "query Largest { " + " ".join([*connections, single]) + " }"
 
 
@@ -774,7 +774,7 @@ def response_size(server, token: str, rounds: int) -> Outcome:
             f"with the longest user fields; the first created through createOrganization",
             f"query: {1 + aliases} pages of organizations(first: {page}) "
             f"with every field and createdBy, members(first: {FAT_MEMBERS + 1}) on the first, "
-            f"one organization(slug:); {len(query):,} characters, cost "
+            f"one organization(by: {{slug:}}); {len(query):,} characters, cost "
             f"{cost.get('requestedQueryCost')} of {settings.GRAPHQL_MAX_QUERY_COST}",
             f"answered {largest:,} bytes ({', '.join(sorted({r.label for r in measured}))}) "
             f"in {min(seconds):.1f}-{max(seconds):.1f} s (client); without the byte bound "
@@ -845,7 +845,7 @@ def members_first_one(server, token: str, count: int) -> Outcome:
 
     attack = Attack("5 members(first: 1)", server)
     query = (
-        f'{{ organization(slug: "{CROWD_SLUG}") {{ members(first: 1) {{ totalCount '
+        f'{{ organization(by: {{slug: "{CROWD_SLUG}"}}) {{ members(first: 1) {{ totalCount '
         "edges { node { role user { username } } } } } }"
     )
     attack.client.graphql(query, token=token)  # this worker's first time

@@ -47,7 +47,9 @@ mutation Refresh($refreshToken: String!) {
 }
 """
 VERIFY_TOKEN = """
-mutation Verify($token: String!) { verifyToken(token: $token) { payload } }
+mutation Verify($token: String!) {
+  verifyToken(token: $token) { claims { userId tokenId expiresAt } }
+}
 """
 CREATE_ORGANIZATION = """
 mutation Create($name: String!) {
@@ -263,7 +265,7 @@ CASES: tuple[Case, ...] = (
         body=lambda context: graphql_body(VERIFY_TOKEN, {"token": context.access_token}),
         auth=None,
         mode="static",
-        check=_mutation_check("verifyToken", "payload"),
+        check=_mutation_check("verifyToken", "claims"),
         group="mutation",
     ),
     Case(

@@ -44,8 +44,10 @@ def on_starting(server) -> None:
     import django
 
     django.setup()
-    from config.production import production_problems
+    from config.production import production_problems, production_warnings
 
+    for warning in production_warnings():
+        server.log.warning("Check: %s", warning)
     problems = production_problems(workers=server.cfg.workers)
     if problems:
         for problem in problems:

@@ -110,7 +110,7 @@ class ApiJsonErrorMiddleware:
             and not response.get("Content-Type", "").startswith(JSON_MEDIA_TYPES)
         ):
             error = {
-                "message": _reason(response.status_code),
+                "message": _message(response.status_code),
                 "extensions": {"code": _error_code(response.status_code)},
             }
             response.content = json.dumps({"errors": [error]}).encode()
@@ -120,7 +120,12 @@ class ApiJsonErrorMiddleware:
         return response
 
 
-def _reason(status: int) -> str:
+def _message(status: int) -> str:
+    if status == 404:
+        # NOT_FOUND has one wording wherever it comes from.
+        from schema.core.errors import not_found_message
+
+        return not_found_message("Path")
     try:
         return HTTPStatus(status).phrase + "."
     except ValueError:

@@ -1,4 +1,7 @@
-"""What makes settings unfit for a production start (checked by config/gunicorn.py)."""
+"""What makes settings unfit for a production start, and what deserves a warning there.
+
+Both are checked by config/gunicorn.py.
+"""
 
 import socket
 from urllib.parse import urlsplit
@@ -76,3 +79,33 @@ def production_problems(*, workers: int = 1) -> list[str]:
     if not settings.ALLOWED_HOSTS:
         problems.append("DJANGO_ALLOWED_HOSTS is empty; set the host names this API serves.")
     return problems
+
+
+def production_warnings() -> list[str]:
+    """What a production start logs without refusing: e-mail set-up left at its defaults.
+
+    Not refusals: an instance can serve everything but e-mail without them, and the
+    operator may run the mail worker elsewhere (README, "Deployment").
+    """
+    warnings = []
+    if not settings.EMAIL_URL:
+        warnings.append(
+            "EMAIL_URL is not set: e-mail goes to an SMTP server on localhost:25, if any."
+        )
+    development_links = sorted(
+        kind
+        for kind, link in settings.FRONTEND_LINKS.items()
+        if link.startswith(settings.FRONTEND_DEVELOPMENT_URL)
+    )
+    if development_links:
+        warnings.append(
+            f"The links in e-mails ({', '.join(development_links)}) point at "
+            f"{settings.FRONTEND_DEVELOPMENT_URL}: set FRONTEND_VERIFY_EMAIL_URL, "
+            "FRONTEND_RESET_PASSWORD_URL and FRONTEND_INVITATION_URL."
+        )
+    if settings.TASK_BACKEND == "database":
+        warnings.append(
+            "E-mail is queued in the database: it goes out only while a worker runs "
+            "(python manage.py db_worker)."
+        )
+    return warnings

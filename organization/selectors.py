@@ -219,19 +219,14 @@ def email_normalised(email: str) -> str:
 
 def user_verified_email(user) -> str | None:
     """The user's e-mail address, normalised, once they have verified it; else None."""
-    if not user.is_authenticated or not user.email:
-        return None
-    if not getattr(user, "email_verified", True):
+    if not user.is_authenticated or not user.email or not user.email_verified:
         return None
     return email_normalised(user.email)
 
 
 def users_with_verified_email(email: str) -> QuerySet[User]:
     """The users whose verified e-mail address is `email` (normalised)."""
-    users = User.objects.filter(email__iexact=email)
-    if hasattr(User, "email_verified"):
-        users = users.filter(email_verified=True)
-    return users
+    return User.objects.filter(email__iexact=email, email_verified=True)
 
 
 def invitation_token_digest(raw_token: str) -> str:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.exceptions import RateLimitedError
+from accounts.mail import frontend_link, mail_send_on_commit
 from accounts.models import User
 from accounts.rate_limits import rate_limit_take
 from accounts.selectors import user_get_by_username
@@ -395,7 +396,19 @@ def _expiry(now):
 
 def invitation_send(*, issued: IssuedInvitation) -> None:
     """Queue the invitation's e-mail, with its link, to be sent once the transaction commits."""
-    # Wired to the e-mail mechanism (accounts/mail.py) once it is on main.
+    invitation = issued.invitation
+    mail_send_on_commit(
+        to=invitation.email,
+        template="invitation",
+        context={
+            "email": invitation.email,
+            "organization_name": invitation.organization.name,
+            "inviter_name": invitation.invited_by.username if invitation.invited_by else None,
+            "role": invitation.role,
+            "expires_at": invitation.expires_at,
+            "link": frontend_link("invitation", issued.token),
+        },
+    )
 
 
 def invitation_create(

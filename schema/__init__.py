@@ -5,7 +5,7 @@ import graphene
 from schema.accounts.mutations import AccountsMutation
 from schema.accounts.queries import AccountsQuery
 from schema.core.codes import ErrorCodeType
-from schema.core.enums import enum_refusals_list_values
+from schema.core.enum_refusals import enum_refusals_list_values
 from schema.core.one_of import one_of_marked
 from schema.organization.invitation_mutations import InvitationMutation
 from schema.organization.invitations import InvitationQuery

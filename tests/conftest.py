@@ -95,6 +95,7 @@ def signed_token() -> Callable[..., str]:
             "origIat": now,
             "token_version": user.token_version,
             "pwd": password_fingerprint(user),
+            "sid": "test-session",
         }
         claims.update(overrides)
         claims = {key: value for key, value in claims.items() if value is not None}
@@ -195,3 +196,37 @@ def run_in_another_process(script: str) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a free port, started; `stop()` and `start()` take it down and up."""
+    from tests.mail_services import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def start_mail_worker(transactional_db, settings, tmp_path):
+    """Start `db_worker` processes sending to an SMTP server; the database task backend here too.
+
+    Transactional, so what the test commits is what the worker sees.
+    """
+    from tests.mail_services import TaskWorker
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    workers = []
+
+    def start(smtp, **environment: str) -> TaskWorker:
+        worker = TaskWorker(
+            smtp=smtp, log_path=tmp_path / f"worker-{len(workers)}.log", **environment
+        )
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()

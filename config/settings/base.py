@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "graphene_django",
     # GraphiQL's JavaScript and CSS, pinned and served from /static/: no CDN.
     "graphene_django_graphiql_static",
+    # The task queue (Django 6's tasks framework, backported) and its database backend.
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "organization",
 ]
@@ -322,6 +325,11 @@ JWT_AUDIENCE = env("JWT_AUDIENCE", default="") or None
 JWT_LEEWAY = env.int("JWT_LEEWAY", default=5)
 if not 0 <= JWT_LEEWAY < JWT_ACCESS_TOKEN_LIFETIME.total_seconds():
     raise ImproperlyConfigured("JWT_LEEWAY must be 0 or more and below JWT_ACCESS_TOKEN_LIFETIME.")
+# Live sessions (sign-in chains) per user: a new sign-in beyond it ends the least
+# recently used one, so `mySessions` and the per-user revocation state stay bounded.
+SESSIONS_PER_USER_MAX = env.int("SESSIONS_PER_USER_MAX", default=20)
+if not 1 <= SESSIONS_PER_USER_MAX <= 100:
+    raise ImproperlyConfigured("SESSIONS_PER_USER_MAX must be between 1 and 100.")
 
 # Only django-graphql-jwt's decorators are used (schema/core/auth.py); these keep
 # the library's own defaults safe should any other part of it ever be reached.
@@ -339,6 +347,76 @@ GRAPHQL_JWT = {
         else {"JWT_PRIVATE_KEY": JWT_SIGNING_KEY, "JWT_PUBLIC_KEY": JWT_VERIFYING_KEY}
     ),
 }
+
+# --- E-mail and the task queue -----------------------------------------------
+# Messages are rendered in the request and sent by a task after the transaction
+# commits (accounts/mail.py, accounts/tasks.py), never inside the request.
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
+# EMAIL_URL unset: the console in development; in production Django's default, an
+# SMTP server on localhost:25 (the start logs a warning).
+
+EMAIL_URL = env("EMAIL_URL", default="")
+if EMAIL_URL:
+    _email = env.email_url_config(EMAIL_URL)
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+    EMAIL_PORT = _email["EMAIL_PORT"] or 25
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+    EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A silent SMTP server costs a worker this long (seconds), then the send is retried.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# "immediate" runs a task in the process that queues it (development: no worker to
+# start); "database" stores it for `python manage.py db_worker` (production).
+# https://github.com/RealOrangeOne/django-tasks-db
+TASK_BACKEND = env("TASK_BACKEND", default="immediate" if DEBUG else "database")
+_task_backends = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASK_BACKEND not in _task_backends:
+    raise ImproperlyConfigured("TASK_BACKEND must be 'immediate' or 'database'.")
+TASKS = {"default": {"BACKEND": _task_backends[TASK_BACKEND]}}
+# A send that fails (the SMTP server down or refusing for now) is tried again after
+# MAIL_RETRY_DELAY seconds, doubling each time up to MAIL_RETRY_MAX_DELAY, at most
+# MAIL_SEND_ATTEMPTS times in all (defaults: 8 tries over about 2 hours).
+MAIL_SEND_ATTEMPTS = env.int("MAIL_SEND_ATTEMPTS", default=8)
+MAIL_RETRY_DELAY = env.float("MAIL_RETRY_DELAY", default=60.0)
+MAIL_RETRY_MAX_DELAY = env.float("MAIL_RETRY_MAX_DELAY", default=3600.0)
+if MAIL_SEND_ATTEMPTS < 1 or MAIL_RETRY_DELAY < 0 or MAIL_RETRY_MAX_DELAY < MAIL_RETRY_DELAY:
+    raise ImproperlyConfigured(
+        "MAIL_SEND_ATTEMPTS must be >= 1 and 0 <= MAIL_RETRY_DELAY <= MAIL_RETRY_MAX_DELAY."
+    )
+
+# Links in e-mails point at the frontend: each template's {token} is replaced by
+# the URL-quoted token (accounts/mail.py). After "#", the token stays out of the
+# frontend server's logs and of Referer headers.
+FRONTEND_DEVELOPMENT_URL = "http://localhost:3000"
+FRONTEND_LINKS = {
+    "verify_email": env(
+        "FRONTEND_VERIFY_EMAIL_URL",
+        default=f"{FRONTEND_DEVELOPMENT_URL}/verify-email#token={{token}}",
+    ),
+    "reset_password": env(
+        "FRONTEND_RESET_PASSWORD_URL",
+        default=f"{FRONTEND_DEVELOPMENT_URL}/reset-password#token={{token}}",
+    ),
+    "invitation": env(
+        "FRONTEND_INVITATION_URL", default=f"{FRONTEND_DEVELOPMENT_URL}/invitation#token={{token}}"
+    ),
+}
+for _kind, _link in FRONTEND_LINKS.items():
+    if _link.count("{token}") != 1:
+        raise ImproperlyConfigured(
+            f"The frontend link for {_kind} must hold the placeholder {{token}} exactly once."
+        )
 
 # --- GraphQL ----------------------------------------------------------------
 

@@ -9,8 +9,7 @@ validators (AUTH_PASSWORD_VALIDATORS) can raise is listed
 from enum import StrEnum
 
 from schema.core.codes import described_enum
-from schema.core.mutations import BaseMutation, errors_field
-from schema.core.types import payload_error_type
+from schema.core.mutations import BaseMutation, errors_field, payload_error_type
 
 ACCOUNT_ERROR_CODES: dict[str, str] = {
     "INVALID": "Any problem without a more precise code.",

@@ -1,5 +1,5 @@
 """Sign-in mutations: tokenAuth, refreshToken, verifyToken, revokeToken,
-revokeAllTokens and changePassword.
+revokeAllTokens and changePassword (revokeSession: schema/accounts/sessions.py).
 
 The first four need no signed-in user, so a stale Authorization header the
 client still sends never breaks them. revokeAllTokens and changePassword act on
@@ -20,6 +20,7 @@ from accounts.services import (
 )
 from accounts.validators import PASSWORD_MAX_LENGTH
 from schema.accounts.errors import AccountBaseMutation
+from schema.accounts.sessions import SessionsMutation
 from schema.accounts.types import (
     PAYLOAD_DEPRECATION,
     TokenClaims,
@@ -81,7 +82,8 @@ class RefreshToken(TokenPairFields, graphene.Mutation):
 
     @classmethod
     def mutate(cls, root, info, refresh_token: str):
-        return _token_pair_payload(cls, token_refresh(refresh_token=refresh_token))
+        pair = token_refresh(refresh_token=refresh_token, request=info.context)
+        return _token_pair_payload(cls, pair)
 
 
 class VerifyToken(graphene.Mutation):
@@ -112,8 +114,8 @@ class VerifyToken(graphene.Mutation):
 class RevokeToken(graphene.Mutation):
     class Meta:
         description = (
-            "Sign out: end the sign-in that this refresh token belongs to. Its refresh "
-            "tokens stop working at once; its access tokens when they expire."
+            "Sign out: end the sign-in (session) that this refresh token belongs to. Its "
+            "refresh tokens and its access tokens stop working at once."
         )
 
     class Arguments:
@@ -183,7 +185,7 @@ class ChangePassword(token_pair_fields(required=False), AccountBaseMutation):
         return _token_pair_payload(cls, pair)
 
 
-class AccountsMutation(graphene.ObjectType):
+class AccountsMutation(SessionsMutation, graphene.ObjectType):
     token_auth = TokenAuth.Field()
     refresh_token = RefreshToken.Field()
     verify_token = VerifyToken.Field()

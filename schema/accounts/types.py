@@ -9,6 +9,7 @@ from graphql_relay import to_global_id
 
 from accounts.models import User
 from organization.selectors import user_sees_all_organizations, user_visible
+from schema.core.ids import Node
 from schema.core.scalars import DateTime
 
 PRIVATE = (
@@ -70,7 +71,7 @@ class UserType(DjangoObjectType):
             "an organization, staff) sees `username` and `displayName`; the rest is private."
         )
         fields = ("id", "username", "email", "first_name", "last_name", "date_joined")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
 
     @classmethod
     def get_queryset(cls, queryset, info):

@@ -6,13 +6,18 @@ A cursor is base64url (no padding) of the JSON `[version, ordering, values]`:
 ISO 8601 with microseconds and offset, so they round-trip exactly. A cursor
 is only good for the list and `orderBy` that gave it out: any other is
 BAD_USER_INPUT, as are graphene's old offset cursors ("arrayconnection:N").
+
+A cursor is client input: its values are checked to be ones the database can
+compare (a 64-bit id, text without NUL or lone surrogates, an aware datetime
+within years 1 to 9999 in UTC) so that a forged one is BAD_USER_INPUT, not a
+database error.
 """
 
 import base64
 import binascii
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from organization.keyset import Keyset
 from schema.core.errors import ApiError, ErrorCode
@@ -22,6 +27,8 @@ CURSOR_VERSION = 1
 # bytes a character, is about 1,100 characters encoded).
 CURSOR_MAX_LENGTH = 2048
 OFFSET_CURSOR_PREFIX = "arrayconnection:"
+# Ids are 64-bit signed integers in every database this API runs on.
+ID_MIN, ID_MAX = -(2**63), 2**63 - 1
 
 
 def cursor_encode(keyset: Keyset, values: Sequence) -> str:
@@ -46,16 +53,27 @@ def _decoded_text(cursor: str) -> str | None:
 
 
 def _value(value, value_type: type):
+    """`value` as `value_type` if the database can compare it so; else None."""
     if value_type is datetime:
         if not isinstance(value, str):
             return None
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
+            # SQLite compares in UTC: an instant outside years 1-9999 there overflows.
+            parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
             return None
         return parsed if parsed.tzinfo is not None else None
     if value_type is int:
-        return value if type(value) is int else None
+        return value if type(value) is int and ID_MIN <= value <= ID_MAX else None
+    if value_type is str:
+        if not isinstance(value, str) or "\x00" in value:
+            return None
+        try:
+            value.encode()  # a lone surrogate (JSON allows "\ud800") cannot be sent
+        except UnicodeEncodeError:
+            return None
+        return value
     return value if isinstance(value, value_type) else None
 
 
@@ -77,7 +95,7 @@ def cursor_decode(cursor: str, keyset: Keyset, *, argument: str) -> tuple:
         )
     try:
         version, signature, values = json.loads(text)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: "[[[[..." nested deep
         raise foreign from None
     if version != CURSOR_VERSION or not isinstance(values, list):
         raise foreign

@@ -1,9 +1,25 @@
-"""Relay global IDs from client input."""
+"""Relay global IDs: the `Node` interface every object type implements, and IDs from input."""
 
+import graphene
 from graphql_relay import from_global_id
 
 from accounts.selectors import PRIMARY_KEY
 from schema.core.errors import ApiError, ErrorCode, not_found_error
+
+
+class Node(graphene.relay.Node):
+    """graphene's Node with descriptions of ours instead of "The ID of the object"."""
+
+    class Meta:
+        name = "Node"
+        description = (
+            "An object with a global ID: `node(id:)` fetches any of them that you may see."
+        )
+
+
+# graphene writes the interface's `id` field itself, with its own description.
+NODE_ID_DESCRIPTION = "The object's global ID: opaque and stable; `node(id:)` takes it."
+Node._meta.fields["id"].description = NODE_ID_DESCRIPTION
 
 
 def global_id_type(global_id: str) -> str:

@@ -62,6 +62,7 @@ class GraphQLApiView(GraphiQLOfflineView):
             )
         request.user = authentication.user
         request_context(request).authentication_failure = authentication.failure
+        request_context(request).session_id = authentication.session_id
         try:
             request_method_check(request)
             if request.method == "GET" and self.wants_graphiql(request):

@@ -8,8 +8,7 @@ checks it); anything else becomes INVALID (schema/core/mutations.py).
 from enum import StrEnum
 
 from schema.core.codes import described_enum
-from schema.core.mutations import BaseMutation, errors_field
-from schema.core.types import payload_error_type
+from schema.core.mutations import BaseMutation, errors_field, payload_error_type
 
 ORGANIZATION_ERROR_CODES: dict[str, str] = {
     "INVALID": (

@@ -68,13 +68,18 @@ class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
             except OverflowError:
                 raise ValidationError(
                     {
-                        self.field_name: (
+                        self.argument_name(): (
                             f"{value.isoformat()} is out of range: {DATETIME_EXPECTED}, "
                             "between years 1 and 9999 in UTC."
                         )
                     }
                 ) from None
         return super().filter(qs, value)
+
+    def argument_name(self) -> str:
+        """The name this filter has in its FilterSet (`created_after`), not its model field's."""
+        filters = getattr(self.parent, "filters", {})
+        return next((name for name, each in filters.items() if each is self), self.field_name)
 
 
 class OrganizationFilter(django_filters.FilterSet):

@@ -26,6 +26,7 @@ from schema.core.connections import (
     page_window,
 )
 from schema.core.errors import ApiError, ErrorCode
+from schema.core.ids import Node
 from schema.core.scalars import DateTime
 
 TYPES = "schema.organization.types"
@@ -58,7 +59,7 @@ class InvitationType(DjangoObjectType):
             "address it is for. Its token is never shown: only the e-mail carries it."
         )
         fields = ("id", "email", "expires_at", "created_at")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
     email = graphene.String(required=True, description="The invited address (lower-case).")

@@ -3,11 +3,12 @@
 import graphene
 
 from organization.models import Organization
+from schema.accounts.sessions import SessionType
 from schema.accounts.types import UserType
 from schema.core.auth import login_required
 from schema.core.errors import ApiError, ErrorCode, not_found_error
 from schema.core.filtered_connections import PagedFilterConnectionField
-from schema.core.ids import global_id_type, pk_from_global_id
+from schema.core.ids import Node, global_id_type, pk_from_global_id
 from schema.core.one_of import OneOfInputObjectType
 from schema.organization.filters import ORGANIZATION_ORDERING, OrganizationFilter
 from schema.organization.invitations import InvitationType
@@ -18,6 +19,7 @@ NODE_TYPES = {
     "Membership": MembershipType,
     "User": UserType,
     "Invitation": InvitationType,
+    "Session": SessionType,
 }
 LOOKUP_DEPRECATION = "Use `by: {id: ...}` or `by: {slug: ...}`; removed in the next release."
 
@@ -83,7 +85,7 @@ class OrganizationQuery(graphene.ObjectType):
         ),
     )
     node = graphene.Field(
-        graphene.relay.Node,
+        Node,
         id=graphene.ID(required=True, description="A global ID."),
         description="Any object by its global ID; NOT_FOUND when absent or hidden.",
     )
@@ -111,11 +113,13 @@ class OrganizationQuery(graphene.ObjectType):
     @login_required
     def resolve_node(root, info, id):
         node_type = NODE_TYPES.get(global_id_type(id))
-        node = (
-            node_type.get_node(info, pk_from_global_id(id, type_name=node_type._meta.name))
-            if node_type
-            else None
-        )
+        if node_type is None:
+            node = None
+        elif hasattr(node_type, "node_from_global_id"):
+            # A type whose IDs are not integer primary keys (Session).
+            node = node_type.node_from_global_id(info, id)
+        else:
+            node = node_type.get_node(info, pk_from_global_id(id, type_name=node_type._meta.name))
         if node is None:
             raise not_found_error(node_type._meta.name if node_type else "Object")
         return node

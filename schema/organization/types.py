@@ -26,6 +26,7 @@ from schema.core.connections import (
     connection_from_page,
     page_window,
 )
+from schema.core.ids import Node
 from schema.core.scalars import DateTime
 from schema.core.selection import selected_field_names
 from schema.organization.invitations import invitations_field, resolve_invitations
@@ -43,9 +44,12 @@ class MembershipType(DjangoObjectType):
         name = "Membership"
         description = "A user's role in an organization."
         fields = ("id", "user", "created_at")
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
+    id = graphene.GlobalID(
+        required=True, description="The membership's global ID (opaque; `node(id:)` takes it)."
+    )
     role = graphene.Field(Role, required=True, description="The member's role.")
     user = graphene.Field(UserType, required=True, description="The member.")
     created_at = DateTime(required=True, description="When the user joined.")
@@ -73,9 +77,16 @@ class OrganizationType(DjangoObjectType):
             "updated_at",
             "created_by",
         )
-        interfaces = (graphene.relay.Node,)
+        interfaces = (Node,)
         connection_class = CountableConnection
 
+    id = graphene.GlobalID(
+        required=True,
+        description=(
+            "The organization's global ID (opaque; `node(id:)`, `organization(by: {id:})` and "
+            "the mutations take it)."
+        ),
+    )
     name = graphene.String(required=True, description="Display name, at most 200 characters.")
     slug = graphene.String(required=True, description="Unique URL-safe name.")
     description = graphene.String(

@@ -25,8 +25,11 @@ def test_an_unknown_api_path_is_a_json_404(client, db, debug, path):
     # when
     response = client.post(path, "{}", content_type="application/json")
 
-    # then
+    # then: NOT_FOUND in its one wording
     assert_json_error(response, 404, "NOT_FOUND")
+    assert response.json()["errors"][0]["message"] == (
+        "Path not found: it does not exist, or you may not see it."
+    )
 
 
 def test_a_method_a_probe_does_not_take_is_a_json_405(client, db, debug):

@@ -2,7 +2,11 @@
 
 import pytest
 
-from config.production import persisted_queries_share_throttle_memory, production_problems
+from config.production import (
+    persisted_queries_share_throttle_memory,
+    production_problems,
+    production_warnings,
+)
 from tests.conftest import run_in_another_process
 
 LOCAL_MEMORY = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "apq"}
@@ -97,3 +101,30 @@ def test_production_checks_import_nothing_of_the_graphql_layer():
         "assert graphql_layer() == [], graphql_layer()\n"
     )
     run_in_another_process(script)
+
+
+def test_mail_left_at_its_defaults_is_warned_about(settings):
+    # given
+    settings.EMAIL_URL = ""
+    settings.TASK_BACKEND = "database"
+
+    # when
+    warnings = production_warnings()
+
+    # then
+    assert len(warnings) == 3
+    assert warnings[0].startswith("EMAIL_URL is not set")
+    assert "invitation, reset_password, verify_email" in warnings[1]
+    assert "python manage.py db_worker" in warnings[2]
+
+
+def test_mail_set_up_for_production_is_not_warned_about(settings):
+    # given
+    settings.EMAIL_URL = "smtp+tls://mailer:secret@smtp.example.com:587"
+    settings.TASK_BACKEND = "immediate"
+    settings.FRONTEND_LINKS = {
+        kind: f"https://app.example.com/{kind}#token={{token}}" for kind in settings.FRONTEND_LINKS
+    }
+
+    # then
+    assert production_warnings() == []

@@ -48,3 +48,24 @@ def _undocumented() -> list[str]:
 def test_every_type_field_argument_and_mutation_has_a_description():
     # GraphiQL's docs pane is the API reference.
     assert _undocumented() == []
+
+
+# graphene's own descriptions of a global ID, which say nothing a client can use.
+PLACEHOLDER_DESCRIPTIONS = {"The ID of the object", "An object with an ID"}
+
+
+def test_no_description_is_a_graphene_placeholder():
+    # given
+    described = []
+    for name, graphql_type in schema.graphql_schema.type_map.items():
+        described.append((name, graphql_type.description))
+        for field_name, field in getattr(graphql_type, "fields", {}).items():
+            described.append((f"{name}.{field_name}", field.description))
+            for argument_name, argument in getattr(field, "args", {}).items():
+                described.append((f"{name}.{field_name}({argument_name})", argument.description))
+
+    # when
+    placeholders = [name for name, text in described if text in PLACEHOLDER_DESCRIPTIONS]
+
+    # then
+    assert placeholders == []

@@ -16,10 +16,16 @@ from organization.models import Membership, Organization
 # Stated in the README; for local development only.
 DEMO_PASSWORD = "demo-password"
 DEMO_USERS = (
-    {"username": "demo", "email": "demo@example.com"},
-    {"username": "alice", "email": "alice@example.com"},
-    {"username": "bob", "email": "bob@example.com"},
-    {"username": "admin", "email": "admin@example.com", "is_staff": True, "is_superuser": True},
+    {"username": "demo", "email": "demo@example.com", "email_verified": True},
+    {"username": "alice", "email": "alice@example.com", "email_verified": True},
+    {"username": "bob", "email": "bob@example.com", "email_verified": True},
+    {
+        "username": "admin",
+        "email": "admin@example.com",
+        "is_staff": True,
+        "is_superuser": True,
+        "email_verified": True,
+    },
 )
 ORGANIZATION_NAMES = (
     "Acme Rockets", "Blue Harbor Labs", "Cedar & Pine", "Delta Freight", "Evergreen Health",

@@ -36,3 +36,13 @@ mutation ChangePassword($oldPassword: String!, $newPassword: String!) {
   }
 }
 """
+
+MY_SESSIONS = """
+query { mySessions { id signedInAt lastUsedAt expiresAt userAgent ipNetwork current } }
+"""
+
+REVOKE_SESSION = """
+mutation RevokeSession($id: ID!) {
+  revokeSession(id: $id) { revokedId errors { field code messages } }
+}
+"""

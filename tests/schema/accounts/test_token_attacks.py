@@ -15,7 +15,12 @@ from dataclasses import dataclass
 import jwt
 import pytest
 
-from accounts.tokens import REQUIRED_CLAIMS, access_token_issue, password_fingerprint
+from accounts.tokens import (
+    REQUIRED_CLAIMS,
+    SESSION_CLAIM,
+    access_token_issue,
+    password_fingerprint,
+)
 from tests.conftest import error_codes
 from tests.schema.accounts.queries import ME, REFRESH_TOKEN, REVOKE_TOKEN, VERIFY_TOKEN
 
@@ -249,7 +254,7 @@ def test_hs256_signed_with_the_rs256_public_key_is_refused(api, attacker, presen
     assert error_codes(response.json()) == ["TOKEN_INVALID"]
 
 
-@pytest.mark.parametrize("claim", REQUIRED_CLAIMS)
+@pytest.mark.parametrize("claim", [claim for claim in REQUIRED_CLAIMS if claim != SESSION_CLAIM])
 def test_token_without_a_required_claim_is_refused(api, attacker, present, claim):
     # given
     token = attacker.sign(attacker.user, **{claim: None})
@@ -260,6 +265,18 @@ def test_token_without_a_required_claim_is_refused(api, attacker, present, claim
     # then
     assert response.status_code == 200
     assert error_codes(response.json()) == ["TOKEN_INVALID"]
+
+
+def test_token_from_before_sessions_is_expired_so_the_client_refreshes(api, attacker, present):
+    # given: every claim but `sid`, as the previous release signed them
+    token = attacker.sign(attacker.user, sid=None)
+
+    # when
+    response = present(api, token)
+
+    # then: TOKEN_EXPIRED (refresh), not TOKEN_INVALID (sign in again)
+    assert response.status_code == 200
+    assert error_codes(response.json()) == ["TOKEN_EXPIRED"]
 
 
 def test_refresh_token_where_an_access_token_is_expected_is_refused(api, sign_in, user, present):

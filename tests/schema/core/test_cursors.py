@@ -85,6 +85,14 @@ def test_a_cursor_of_another_order_or_list_is_refused_as_such():
         raw_cursor([1, BY_CREATED_DESC.signature, ["yesterday", 3]]),
         raw_cursor([1, BY_NAME.signature, ["a" * CURSOR_MAX_LENGTH, 3]]),  # too long
         base64.b64encode(b"\xff\xfe").decode(),  # not UTF-8
+        # Values the database could not compare: each a 500 before they were checked.
+        raw_cursor([1, BY_NAME.signature, ["acme", 2**63]]),  # past a 64-bit id
+        raw_cursor([1, BY_NAME.signature, ["acme", -(2**63) - 1]]),
+        raw_cursor([1, BY_NAME.signature, ["ac\x00me", 3]]),  # NUL: PostgreSQL refuses it
+        raw_cursor([1, BY_NAME.signature, ["\ud800", 3]]),  # a lone surrogate
+        raw_cursor([1, BY_CREATED_DESC.signature, ["0001-01-01T00:00:00+01:00", 3]]),
+        raw_cursor([1, BY_CREATED_DESC.signature, ["9999-12-31T23:59:59-01:00", 3]]),
+        base64.urlsafe_b64encode(b"[" * 1500).decode(),  # JSON nested past the recursion limit
     ],
 )
 def test_a_malformed_cursor_is_refused_with_a_clear_message(cursor):
@@ -103,3 +111,17 @@ def _text(cursor: str) -> str:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except ValueError:
         return ""
+
+
+def test_the_extreme_values_a_database_can_compare_are_accepted():
+    # given: the widest id and the first and last instants in UTC
+    cursors = [
+        (BY_NAME, ("acme", 2**63 - 1)),
+        (BY_NAME, ("acme", -(2**63))),
+        (BY_CREATED_DESC, (datetime(1, 1, 1, tzinfo=UTC), 1)),
+        (BY_CREATED_DESC, (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), 1)),
+    ]
+
+    # when / then
+    for keyset, values in cursors:
+        assert cursor_decode(cursor_encode(keyset, values), keyset, argument="after") == values

@@ -1,8 +1,11 @@
 """Invitations through the API, as a frontend drives them: invite, accept or decline."""
 
+import re
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from graphql_relay import to_global_id
 
@@ -10,7 +13,6 @@ from accounts.models import User
 from organization.models import Invitation, Membership
 from organization.services import invitation_create
 from tests.conftest import PASSWORD, error_codes
-from tests.schema.organization.conftest import verified
 
 Role = Membership.Role
 
@@ -46,11 +48,22 @@ def invite(owner, organization, email, role=Role.MEMBER) -> str:
     return invitation_create(actor=owner, organization=organization, email=email, role=role).token
 
 
-def test_an_address_with_no_account_registers_then_accepts_and_is_a_member(api, people, acme):
-    # given: the OWNER invites an address nobody has
+def token_from_link(text: str) -> str:
+    """The token of the invitation link in an e-mail's text."""
+    match = re.search(r"/invitation#token=([A-Za-z0-9_%-]+)", text)
+    assert match, text
+    return unquote(match.group(1))
+
+
+def test_an_address_with_no_account_registers_then_accepts_and_is_a_member(
+    api, people, acme, django_capture_on_commit_callbacks
+):
+    # given: the OWNER invites an address nobody has; the e-mail goes out on commit
     api.authenticate(people["owner"])
-    invited = api.execute(INVITE, {"id": organization_id(acme), "email": " Newcomer@Example.com"})
-    invitation = Invitation.objects.get(email="newcomer@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = api.execute(
+            INVITE, {"id": organization_id(acme), "email": " Newcomer@Example.com"}
+        )
     assert invited["data"]["inviteMember"] == {
         "invitation": {
             "email": "newcomer@example.com",
@@ -61,11 +74,15 @@ def test_an_address_with_no_account_registers_then_accepts_and_is_a_member(api, 
         },
         "errors": [],
     }
-    token = invite_again_for_its_token(people["owner"], acme, invitation)
+    (message,) = mail.outbox
+    assert message.to == ["newcomer@example.com"]
+    assert message.subject == "owner invites you to join Acme"
+    token = token_from_link(message.body)
+    assert token not in str(Invitation.objects.values_list())
 
-    # when: they sign up with that address (verified), then accept by the link's token
+    # when: they sign up with that address and verify it, then accept by the link's token
     newcomer = User.objects.create_user(
-        username="newcomer", email="newcomer@example.com", password=PASSWORD, **verified
+        username="newcomer", email="newcomer@example.com", password=PASSWORD, email_verified=True
     )
     api.authenticate(newcomer)
     result = api.execute(ACCEPT, {"by": {"token": token}})
@@ -77,6 +94,28 @@ def test_an_address_with_no_account_registers_then_accepts_and_is_a_member(api, 
     }
     assert Membership.objects.get(user=newcomer, organization=acme).role == Role.MEMBER
     assert Invitation.objects.get().status == Invitation.Status.ACCEPTED
+
+
+def test_the_invitation_email_goes_through_the_worker_and_smtp(
+    api, people, acme, smtp_server, start_mail_worker
+):
+    # given: the real queue (database backend, a db_worker process) and an SMTP server
+    start_mail_worker(smtp_server)
+    api.authenticate(people["owner"])
+
+    # when
+    api.execute(INVITE, {"id": organization_id(acme), "email": "outsider@example.com"})
+
+    # then: text and HTML parts, both with the link; the link's token is accepted
+    (message,) = smtp_server.wait_for_messages(1)
+    assert message["To"] == "outsider@example.com"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    token = token_from_link(text)
+    assert token_from_link(html) == token
+    api.authenticate(people["outsider"])
+    accepted = api.execute(ACCEPT, {"by": {"token": token}})
+    assert accepted["data"]["acceptInvitation"]["errors"] == []
 
 
 def invite_again_for_its_token(owner, organization, invitation) -> str:
@@ -207,7 +246,6 @@ def test_a_token_for_another_address_is_email_mismatch(api, people, acme):
     assert Invitation.objects.get().status == Invitation.Status.PENDING
 
 
-@pytest.mark.skipif(not verified, reason="User.email_verified comes with the e-mail mechanism")
 def test_an_unverified_address_cannot_accept(api, people, acme):
     # given
     token = invite(people["owner"], acme, "outsider@example.com")

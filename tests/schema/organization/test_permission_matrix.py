@@ -86,6 +86,9 @@ OPERATIONS = {
         "mutation($token: String!) { result: declineInvitation(by: {token: $token}) "
         "{ errors { field code } } }"
     ),
+    # Sessions are the caller's own, whatever their role (revokeSession and
+    # node(id:) of a Session: tests/schema/accounts/test_session_permissions.py).
+    "mySessions": "query { result: mySessions { id current } }",
 }
 
 U, NF, F = "UNAUTHENTICATED", "NOT_FOUND", "FORBIDDEN"
@@ -117,6 +120,7 @@ EXPECTED = {
     "acceptInvitation by id": (U, "ok", NF, MISMATCH, MISMATCH, MISMATCH),
     "acceptInvitation by token": (U, "ok", MISMATCH, MISMATCH, MISMATCH, MISMATCH),
     "declineInvitation by token": (U, "ok", MISMATCH, MISMATCH, MISMATCH, MISMATCH),
+    "mySessions": (U, "ok", "ok", "ok", "ok", "ok"),
 }
 
 CASES = [

@@ -493,19 +493,24 @@ def test_unbounded_filter_input_is_bad_user_input(api, alice_orgs, variables):
     assert result["errors"][0]["message"].startswith("Invalid filter:")
 
 
-def test_an_out_of_range_date_says_the_format(api, alice_orgs):
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [("createdAfter", "9999-12-31T23:00:00-05:00"), ("createdBefore", "0001-01-01T00:00:00+05:00")],
+)
+def test_an_out_of_range_date_names_its_argument_and_says_the_format(
+    api, alice_orgs, argument, value
+):
     # given
     api.authenticate(alice_orgs)
 
     # when
-    result = api.execute(LIST, {"createdAfter": "9999-12-31T23:00:00-05:00"})
+    result = api.execute(LIST, {argument: value})
 
-    # then
+    # then: the argument as the client wrote it, not the model field behind it
     assert error_codes(result) == ["BAD_USER_INPUT"]
-    assert (
-        "Expected an ISO 8601 date-time such as 2026-01-31T09:30:00Z"
-        in (result["errors"][0]["message"])
-    )
+    message = result["errors"][0]["message"]
+    assert message.startswith(f"Invalid filter: {argument}: {value[:4]}")
+    assert "Expected an ISO 8601 date-time such as 2026-01-31T09:30:00Z" in message
 
 
 def test_search_with_ten_words_still_runs(api, alice_orgs):

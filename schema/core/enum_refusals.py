@@ -1,6 +1,20 @@
-"""Refusals of an enum value that name the valid values, where suggestions are allowed."""
+"""Refusals of an enum value that name the valid values, where the schema is readable anyway.
 
+The values are listed when introspection is on (GRAPHQL_INTROSPECTION_ENABLED:
+any client can read them from `__type` then, so naming them discloses
+nothing) or when suggestions are (GRAPHQL_SUGGESTIONS_ENABLED, "Did you mean
+...?"). With both off, the production default, a stranger learns no more about
+the schema from a refusal than from a refused introspection query; the values
+are in schema.graphql, which typed clients are generated from.
+"""
+
+from django.conf import settings
 from graphql import GraphQLEnumType, GraphQLError, GraphQLSchema
+
+
+def values_listed(hide_suggestions: bool) -> bool:
+    """Whether a refusal names the valid values, for graphql-core's `hide_suggestions`."""
+    return not hide_suggestions or settings.GRAPHQL_INTROSPECTION_ENABLED
 
 
 def _listing_valid_values(parse, valid: str):
@@ -10,7 +24,7 @@ def _listing_valid_values(parse, valid: str):
         try:
             return parse(*args)
         except GraphQLError as error:
-            if hide_suggestions:
+            if not values_listed(hide_suggestions):
                 raise
             raise GraphQLError(
                 f"{error.message} Valid values: {valid}.", error.nodes, original_error=error
@@ -20,11 +34,7 @@ def _listing_valid_values(parse, valid: str):
 
 
 def enum_refusals_list_values(schema: GraphQLSchema) -> None:
-    """Make every enum of `schema` name its values when it refuses one ("COLOUR" for a field).
-
-    Off with GRAPHQL_SUGGESTIONS_ENABLED (graphql-core's `hide_suggestions`), like
-    "Did you mean ...?": the values would rebuild the schema without introspection.
-    """
+    """Make every enum of `schema` name its values when it refuses one ("COLOUR" for a field)."""
     for graphql_type in schema.type_map.values():
         if not isinstance(graphql_type, GraphQLEnumType) or graphql_type.name.startswith("__"):
             continue

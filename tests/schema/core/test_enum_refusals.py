@@ -1,4 +1,4 @@
-"""An enum's refusal names the valid values, unless suggestions are off (production)."""
+"""An enum's refusal names the valid values, unless suggestions and introspection are both off."""
 
 import pytest
 
@@ -17,9 +17,17 @@ VALID = "Valid values: NAME, CREATED_AT, UPDATED_AT."
     ],
     ids=["literal", "variable"],
 )
-def test_an_unknown_order_field_lists_the_valid_ones(api, user, settings, query, variables, code):
-    # given
-    settings.GRAPHQL_SUGGESTIONS_ENABLED = True
+@pytest.mark.parametrize(
+    ("suggestions", "introspection"),
+    [(True, False), (False, True), (True, True)],
+    ids=["suggestions", "introspection", "both"],
+)
+def test_an_unknown_order_field_lists_the_valid_ones(
+    api, user, settings, query, variables, code, suggestions, introspection
+):
+    # given: either setting on (with introspection, `__type` lists the values anyway)
+    settings.GRAPHQL_SUGGESTIONS_ENABLED = suggestions
+    settings.GRAPHQL_INTROSPECTION_ENABLED = introspection
     api.authenticate(user)
 
     # when
@@ -32,9 +40,10 @@ def test_an_unknown_order_field_lists_the_valid_ones(api, user, settings, query,
     assert message.endswith(VALID)
 
 
-def test_without_suggestions_the_values_are_not_listed(api, user, settings):
-    # given
+def test_with_suggestions_and_introspection_off_the_values_are_not_listed(api, user, settings):
+    # given: the production defaults
     settings.GRAPHQL_SUGGESTIONS_ENABLED = False
+    settings.GRAPHQL_INTROSPECTION_ENABLED = False
     api.authenticate(user)
 
     # when

@@ -1,0 +1,82 @@
+"""The task that delivers one e-mail, retried with backoff while the server fails."""
+
+import logging
+import smtplib
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
+from django_tasks import TaskContext, task
+
+logger = logging.getLogger(__name__)
+
+# An SMTP reply code from 500 up is a permanent refusal: trying again cannot help.
+SMTP_PERMANENT_FAILURE = 500
+
+
+@dataclass(frozen=True)
+class MailMessage:
+    """A rendered message; stored in the task's arguments (JSON), so plain strings only."""
+
+    template: str
+    subject: str
+    text: str
+    html: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def mail_retry_delay(attempt: int) -> timedelta:
+    """How long to wait after failed attempt number `attempt` (1, 2, ...): doubling, capped."""
+    seconds = settings.MAIL_RETRY_DELAY * 2 ** (attempt - 1)
+    return timedelta(seconds=min(seconds, settings.MAIL_RETRY_MAX_DELAY))
+
+
+def _is_permanent(error: Exception) -> bool:
+    return (
+        isinstance(error, smtplib.SMTPResponseException)
+        and error.smtp_code >= SMTP_PERMANENT_FAILURE
+    ) or isinstance(error, smtplib.SMTPRecipientsRefused)
+
+
+@task(takes_context=True)
+def mail_deliver(context: TaskContext, *, to: str, message: dict, attempt: int) -> None:
+    """Send `message` to `to`; on failure queue the next attempt, until MAIL_SEND_ATTEMPTS."""
+    mail = MailMessage(**message)
+    email = EmailMultiAlternatives(mail.subject, mail.text, to=[to])
+    email.attach_alternative(mail.html, "text/html")
+    try:
+        email.send()
+    except (OSError, smtplib.SMTPException) as error:
+        # The address is personal data: the log names the message, not the person.
+        details = (mail.template, context.task_result.id, attempt, settings.MAIL_SEND_ATTEMPTS)
+        backend = mail_deliver.get_backend()
+        if _is_permanent(error) or attempt >= settings.MAIL_SEND_ATTEMPTS:
+            logger.error("Mail %s (task %s) failed, attempt %d of %d; giving up", *details)
+            raise
+        if not backend.supports_defer:
+            logger.error(
+                "Mail %s (task %s) failed, attempt %d of %d; the %s task backend cannot "
+                "try again later (TASK_BACKEND=database can)",
+                *details,
+                settings.TASK_BACKEND,
+            )
+            raise
+        delay = mail_retry_delay(attempt)
+        logger.warning(
+            "Mail %s (task %s) failed, attempt %d of %d (%s: %s); trying again in %s s",
+            *details,
+            type(error).__name__,
+            error,
+            delay.total_seconds(),
+        )
+        mail_deliver.using(run_after=timezone.now() + delay).enqueue(
+            to=to, message=message, attempt=attempt + 1
+        )
+        return
+    logger.info(
+        "Mail %s (task %s) sent, attempt %d", mail.template, context.task_result.id, attempt
+    )

@@ -1,18 +1,69 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 
 from accounts.models import RefreshToken, User
-from accounts.services import token_revoke_all
+from accounts.removal import user_removal_objections
+from accounts.services import user_deactivate, user_delete
+
+
+class AccountsUserChangeForm(UserChangeForm):
+    """Refuses to deactivate a user that a registered check protects (an only OWNER)."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        deactivating = (
+            self.instance.pk is not None
+            and self.instance.is_active
+            and cleaned_data.get("is_active") is False
+        )
+        if deactivating:
+            objections = user_removal_objections(users=[self.instance])
+            if objections:
+                self.add_error("is_active", objections)
+        return cleaned_data
 
 
 @admin.register(User)
 class AccountsUserAdmin(UserAdmin):
+    """Deleting and deactivating go through accounts.services: an only OWNER is refused."""
+
+    form = AccountsUserChangeForm
+
     def save_model(self, request, obj, form, change) -> None:
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivating:
+            # Everything else is saved as usual; the deactivation itself is the
+            # service's (checked again under lock, every session ended).
+            obj.is_active = True
         super().save_model(request, obj, form, change)
-        # Saving the user inactive already bumped token_version (accounts/models.py),
-        # which ends every token for good; this also marks the refresh rows revoked.
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            token_revoke_all(user=obj)
+        if deactivating:
+            user_deactivate(user=obj)
+
+    def get_deleted_objects(self, objs, request):
+        # The delete page and the bulk "delete selected" action both ask this; a
+        # "protected" entry makes Django refuse and show why.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        objections = user_removal_objections(users=list(objs))
+        protected = [*protected, *(message for error in objections for message in error.messages)]
+        # What goes with a user (memberships, tokens) is shown read-only elsewhere;
+        # the permission to delete users covers it.
+        return deleted, counts, set(), protected
+
+    def delete_model(self, request, obj) -> None:
+        self._delete(request, [obj])
+
+    def delete_queryset(self, request, queryset) -> None:
+        self._delete(request, list(queryset))
+
+    def _delete(self, request, users) -> None:
+        try:
+            user_delete(users=users)
+        except ValidationError as refused:
+            # Only when a removal raced the confirmation page: nothing was deleted.
+            for message in refused.messages:
+                messages.error(request, message)
 
 
 @admin.register(RefreshToken)

@@ -31,7 +31,8 @@ class RefreshTokenReusedError(AuthenticationError):
 
 
 class RateLimitedError(Exception):
-    """Too many password attempts (or sign-ups, or e-mail requests) for a name or an address."""
+    """Too many attempts (of a password, a sign-up, an e-mail request, an invitation token)
+    for a username, an address or a user."""
 
     def __init__(self, retry_after: int, what: str = "password attempts") -> None:
         self.retry_after = retry_after

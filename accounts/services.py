@@ -9,6 +9,7 @@ token behind a concurrent revocation) and cannot deadlock one another.
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +29,7 @@ from accounts.exceptions import (
     TokenInvalidError,
 )
 from accounts.models import RefreshToken, User
+from accounts.removal import user_removal_check
 from accounts.sessions import ended_sessions_record, ip_network_of, user_agent_of
 from accounts.throttling import password_check_throttled
 from accounts.tokens import (
@@ -368,3 +370,32 @@ def refresh_token_purge(*, now: datetime | None = None) -> int:
         Q(expires_at__lte=now) | ~Q(family__in=live_families)
     ).delete()
     return deleted
+
+
+def user_delete(*, users: Sequence[User]) -> None:
+    """Delete users, unless a registered check objects (the only OWNER of an organization).
+
+    Raises ValidationError with every objection; then nobody is deleted.
+    """
+    with transaction.atomic():
+        locked = list(
+            User.objects.select_for_update()
+            .filter(pk__in=[user.pk for user in users])
+            .order_by("pk")
+        )
+        user_removal_check(users=locked)
+        User.objects.filter(pk__in=[user.pk for user in locked]).delete()
+
+
+def user_deactivate(*, user: User) -> None:
+    """Deactivate a user and end every session, unless a registered check objects."""
+    with transaction.atomic():
+        locked = _user_lock(user_id=user.pk)
+        if locked is None:
+            raise User.DoesNotExist
+        user_removal_check(users=[locked])
+        locked.is_active = False
+        # The model's save() bumps token_version: every access token ends.
+        locked.save(update_fields=["is_active"])
+        _refresh_tokens_revoke_all(user=locked)
+    user.is_active, user.token_version = False, locked.token_version

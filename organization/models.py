@@ -80,3 +80,70 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.organization}"
+
+
+class Invitation(models.Model):
+    """An offer of a role in an organization, sent to an e-mail address; the raw token
+    (in the e-mail's link) is never stored, only its SHA-256 digest."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        ACCEPTED = "ACCEPTED", "Accepted"
+        DECLINED = "DECLINED", "Declined"
+        REVOKED = "REVOKED", "Revoked"
+
+    # Not stored: a PENDING invitation past `expires_at` (`Invitation.state`).
+    EXPIRED = "EXPIRED"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    # Normalised (trimmed, lower-case) by the services, so one address has one row.
+    email = models.EmailField()
+    role = models.CharField(
+        max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Who accepted or declined it (their verified address matched).
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=models.Q(status="PENDING"),
+                name="invitation_one_pending_per_org_and_email",
+            ),
+        ]
+        indexes = [
+            # An organization's invitations, newest first: a keyset range.
+            models.Index(
+                fields=["organization", "-created_at", "-id"], name="invitation_org_created_idx"
+            ),
+            # "My invitations": the pending ones for an address.
+            models.Index(fields=["email", "status"], name="invitation_email_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.organization} as {self.role}"
+
+    def state(self, now) -> str:
+        """The status a client sees: EXPIRED for a PENDING invitation past its expiry."""
+        if self.status == self.Status.PENDING and self.expires_at <= now:
+            return self.EXPIRED
+        return self.status

@@ -4,16 +4,18 @@ Members see their organizations; staff and superusers see all of them. A
 queryset from here is safe to hand to the API as it is.
 """
 
+import hashlib
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce, Lower, RowNumber
+from django.utils import timezone
 
 from accounts.models import User
 from organization.keyset import Keyset, Page, SortKey
-from organization.models import Membership, Organization
+from organization.models import Invitation, Membership, Organization
 
 # The user columns a member page may load: never the password hash, never the
 # token version. `id` is always loaded.
@@ -32,6 +34,10 @@ DEFAULT_ORGANIZATION_ORDER: tuple[tuple[str, bool], ...] = (("name", False),)
 
 # Members in the order they joined.
 MEMBERSHIP_KEYSET = Keyset("Membership", [SortKey("created_at", F("created_at"), datetime)])
+# Invitations, newest first.
+INVITATION_KEYSET = Keyset(
+    "Invitation", [SortKey("created_at", F("created_at"), datetime, descending=True)]
+)
 
 
 def organization_keyset(order: Sequence[tuple[str, bool]] = DEFAULT_ORGANIZATION_ORDER) -> Keyset:
@@ -200,4 +206,93 @@ def membership_get(*, organization: Organization, username: str) -> Membership:
         raise Membership.DoesNotExist
     return Membership.objects.select_related("user").get(
         organization=organization, user__username=username
+    )
+
+
+# --- Invitations -----------------------------------------------------------------
+
+
+def email_normalised(email: str) -> str:
+    """An e-mail address as invitations store and match it: trimmed, lower-case."""
+    return email.strip().lower()
+
+
+def user_verified_email(user) -> str | None:
+    """The user's e-mail address, normalised, once they have verified it; else None."""
+    if not user.is_authenticated or not user.email or not user.email_verified:
+        return None
+    return email_normalised(user.email)
+
+
+def users_with_verified_email(email: str) -> QuerySet[User]:
+    """The users whose verified e-mail address is `email` (normalised)."""
+    return User.objects.filter(email__iexact=email, email_verified=True)
+
+
+def invitation_token_digest(raw_token: str) -> str:
+    """What the database keeps of an invitation token: its SHA-256 digest."""
+    # 256 random bits need no salt or slow hash, as refresh tokens.
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def invitation_status_filtered(queryset: QuerySet[Invitation], status: str | None, now=None):
+    """`queryset` narrowed to one status as clients see it (EXPIRED is computed)."""
+    if status is None:
+        return queryset
+    now = now or timezone.now()
+    if status == Invitation.EXPIRED:
+        return queryset.filter(status=Invitation.Status.PENDING, expires_at__lte=now)
+    if status == Invitation.Status.PENDING:
+        return queryset.filter(status=status, expires_at__gt=now)
+    return queryset.filter(status=status)
+
+
+def invitation_manageable(*, user, organization: Organization) -> bool:
+    """Whether `user` may see an organization's invitations: its OWNER or ADMIN, or staff."""
+    if user_sees_all_organizations(user):
+        return True
+    role = membership_role(user=user, organization=organization)
+    return role in (Membership.Role.OWNER, Membership.Role.ADMIN)
+
+
+def invitation_visible(queryset: QuerySet[Invitation], *, user) -> QuerySet[Invitation]:
+    """The invitations `user` may see: those of organizations they manage (staff: all),
+    and those addressed to their verified e-mail address."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user_sees_all_organizations(user):
+        return queryset
+    managed = Membership.objects.filter(
+        user=user, role__in=(Membership.Role.OWNER, Membership.Role.ADMIN)
+    ).values("organization_id")
+    mine = Q(organization_id__in=managed)
+    email = user_verified_email(user)
+    if email is not None:
+        mine |= Q(email=email)
+    return queryset.filter(mine)
+
+
+def invitation_list_for_organization(
+    *, organization: Organization, status: str | None = None
+) -> QuerySet[Invitation]:
+    """An organization's invitations (check `invitation_manageable` first), one status or all."""
+    queryset = Invitation.objects.filter(organization=organization).select_related(
+        "organization", "invited_by"
+    )
+    return invitation_status_filtered(queryset, status)
+
+
+def invitation_list_for_user(*, user) -> QuerySet[Invitation]:
+    """The pending, unexpired invitations addressed to `user`'s verified e-mail address."""
+    email = user_verified_email(user)
+    if email is None:
+        return Invitation.objects.none()
+    queryset = Invitation.objects.filter(email=email).select_related("organization", "invited_by")
+    return invitation_status_filtered(queryset, Invitation.Status.PENDING)
+
+
+def invitation_get_by_token(*, token: str) -> Invitation:
+    """The invitation whose e-mail carried `token`; DoesNotExist when none."""
+    return Invitation.objects.select_related("organization").get(
+        token_hash=invitation_token_digest(token)
     )

@@ -8,15 +8,19 @@ from schema.accounts.sign_up import SignUpMutation
 from schema.core.codes import ErrorCodeType
 from schema.core.enum_refusals import enum_refusals_list_values
 from schema.core.one_of import one_of_marked
+from schema.organization.invitation_mutations import InvitationMutation
+from schema.organization.invitations import InvitationQuery
 from schema.organization.mutations import OrganizationMutation
 from schema.organization.queries import OrganizationQuery
 
 
-class Query(AccountsQuery, OrganizationQuery, graphene.ObjectType):
+class Query(AccountsQuery, OrganizationQuery, InvitationQuery, graphene.ObjectType):
     """Every query of the API."""
 
 
-class Mutation(AccountsMutation, SignUpMutation, OrganizationMutation, graphene.ObjectType):
+class Mutation(
+    AccountsMutation, SignUpMutation, OrganizationMutation, InvitationMutation, graphene.ObjectType
+):
     """Every mutation of the API."""
 
 

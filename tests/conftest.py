@@ -167,15 +167,15 @@ def make_user(db) -> Callable[..., User]:
 
 @pytest.fixture
 def make_organization(db):
-    """Create an organization through the service, owned by `owner`, with extra members."""
-    from organization.services import membership_add, organization_create
+    """Create an organization through the service, owned by `owner`, with extra members
+    (as if each had accepted an invitation)."""
+    from organization.models import Membership
+    from organization.services import organization_create
 
     def create(owner: User, name: str = "Acme", members: dict | None = None, **fields: Any):
         organization = organization_create(user=owner, name=name, **fields)
         for member, role in (members or {}).items():
-            membership_add(
-                actor=owner, organization=organization, username=member.username, role=role
-            )
+            Membership.objects.create(organization=organization, user=member, role=role)
         return organization
 
     return create

@@ -212,6 +212,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.validators.MaximumLengthValidator"},
 ]
 
+# --- Invitations ----------------------------------------------------------------
+# An invitation to join an organization (organization/services.py) is valid this
+# long; resending it issues a new token and a new expiry.
+INVITATION_EXPIRY_SECONDS = env.int("INVITATION_EXPIRY_SECONDS", default=7 * 86400)
+# Invitations one user may send (inviteMember and resendInvitation), per hour.
+INVITATIONS_PER_INVITER_PER_HOUR = env.int("INVITATIONS_PER_INVITER_PER_HOUR", default=50)
+# The least time between two sends of the same invitation.
+INVITATION_RESEND_INTERVAL_SECONDS = env.int("INVITATION_RESEND_INTERVAL_SECONDS", default=60)
+# acceptInvitation / declineInvitation by token, per signed-in user, per hour.
+INVITATION_TOKEN_ATTEMPTS_PER_HOUR = env.int("INVITATION_TOKEN_ATTEMPTS_PER_HOUR", default=20)
+if (
+    min(
+        INVITATION_EXPIRY_SECONDS,
+        INVITATIONS_PER_INVITER_PER_HOUR,
+        INVITATION_TOKEN_ATTEMPTS_PER_HOUR,
+    )
+    <= 0
+    or INVITATION_RESEND_INTERVAL_SECONDS < 0
+):
+    raise ImproperlyConfigured(
+        "INVITATION_* must be positive integers (INVITATION_RESEND_INTERVAL_SECONDS may be 0)."
+    )
+
 # --- Sign-in throttling --------------------------------------------------------
 # Password attempts at every door (tokenAuth, changePassword, /admin/ login) are
 # limited per username from one address, per username from all addresses (a much

@@ -8,9 +8,28 @@ from graphene_django import DjangoObjectType
 from graphql_relay import to_global_id
 
 from accounts.models import User
-from organization.selectors import user_visible
+from organization.selectors import user_sees_all_organizations, user_visible
 from schema.core.ids import Node
 from schema.core.scalars import DateTime
+
+PRIVATE = (
+    " Private: null unless you are this user or staff (fellow members see `username` and "
+    "`displayName` only)."
+)
+
+
+def _viewer_may_read_private(user: User, info) -> bool:
+    viewer = info.context.user
+    return bool(
+        viewer.is_authenticated and (viewer.pk == user.pk or user_sees_all_organizations(viewer))
+    )
+
+
+def _private(attribute: str):
+    def resolve(user: User, info):
+        return getattr(user, attribute) if _viewer_may_read_private(user, info) else None
+
+    return resolve
 
 
 class UserType(DjangoObjectType):
@@ -20,22 +39,44 @@ class UserType(DjangoObjectType):
         description="The user's global ID (opaque; `node(id:)` takes it).", required=True
     )
     username = graphene.String(required=True, description="The name the user signs in with.")
-    email = graphene.String(required=True, description="The user's email address; may be empty.")
-    first_name = graphene.String(required=True, description="The user's first name; may be empty.")
-    last_name = graphene.String(required=True, description="The user's last name; may be empty.")
-    date_joined = DateTime(required=True, description="When the account was created.")
-    email_verified = graphene.Boolean(
+    display_name = graphene.String(
         required=True,
         description=(
-            "Whether the user proved they receive mail at `email` (verifyEmail, or a password "
-            "reset). Until then they cannot create organizations or accept invitations."
+            "The name to show for this user to anyone who may see them: the username (a "
+            "user's first and last names are private)."
         ),
+        resolver=lambda user, info: user.username,
+    )
+    email = graphene.String(
+        description="The user's e-mail address; may be empty." + PRIVATE,
+        resolver=_private("email"),
+    )
+    first_name = graphene.String(
+        description="The user's first name; may be empty." + PRIVATE,
+        resolver=_private("first_name"),
+    )
+    last_name = graphene.String(
+        description="The user's last name; may be empty." + PRIVATE,
+        resolver=_private("last_name"),
+    )
+    date_joined = DateTime(
+        description="When the account was created." + PRIVATE, resolver=_private("date_joined")
+    )
+    email_verified = graphene.Boolean(
+        description=(
+            "Whether the user proved they receive mail at `email` (verifyEmail, or a password "
+            "reset). Until then they cannot create organizations or accept invitations." + PRIVATE
+        ),
+        resolver=_private("email_verified"),
     )
 
     class Meta:
         model = User
         name = "User"
-        description = "A person who can sign in."
+        description = (
+            "A person who can sign in. Anyone who may see a user (themself, fellow members of "
+            "an organization, staff) sees `username` and `displayName`; the rest is private."
+        )
         fields = (
             "id",
             "username",

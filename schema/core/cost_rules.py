@@ -39,6 +39,7 @@ COST_OVERRIDES: dict[str, int] = {
     # A scalar, but a COUNT query of its own (per parent, for a nested connection).
     "OrganizationConnection.totalCount": 1,
     "MembershipConnection.totalCount": 1,
+    "InvitationConnection.totalCount": 1,
 }
 
 

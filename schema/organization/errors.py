@@ -21,13 +21,34 @@ ORGANIZATION_ERROR_CODES: dict[str, str] = {
     "NULL": "The value is null and this field cannot be cleared (name, slug).",
     "MAX_LENGTH": "The text is longer than the field allows (see the argument's description).",
     "UNIQUE": "The slug is taken by another organization (even one you cannot see).",
-    "NOT_FOUND": "No active user has this username.",
-    "ALREADY_MEMBER": "The user is already a member of the organization.",
+    "NOT_FOUND": "No active user has this username (addMember, which only staff may use).",
+    "ALREADY_MEMBER": (
+        "The user is already a member of the organization (inviteMember: a member has this "
+        "verified e-mail address; acceptInvitation: you are one)."
+    ),
     "NOT_MEMBER": "The user (or you, leaving) is not a member of the organization.",
     "LAST_OWNER": "The change would leave the organization without an OWNER.",
+    "ALREADY_INVITED": (
+        "The address has a pending invitation to this organization: resend or revoke it."
+    ),
+    "INVITATION_EXPIRED": (
+        "The invitation has expired (INVITATION_EXPIRY_SECONDS after it was last sent); an "
+        "ADMIN can resend it."
+    ),
+    "INVITATION_ACCEPTED": "The invitation was accepted already.",
+    "INVITATION_DECLINED": "The invitation was declined already.",
+    "INVITATION_REVOKED": "The invitation was revoked; its link is dead.",
     "EMAIL_NOT_VERIFIED": (
         "Your e-mail address is not verified: verify it (verifyEmail) before creating an "
-        "organization or accepting an invitation."
+        "organization or accepting or declining an invitation."
+    ),
+    "EMAIL_MISMATCH": (
+        "The invitation is for another e-mail address than your verified one: sign in with "
+        "the invited account, or ask for an invitation to your address."
+    ),
+    "SOLE_OWNER": (
+        "The user is the only OWNER of an organization: transfer its ownership first "
+        "(deleting or deactivating an account)."
     ),
 }
 

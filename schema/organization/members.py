@@ -26,7 +26,7 @@ from schema.core.selection import argument_values, child_fields, fields_named
 # GraphQL name of a User field -> the column a member page loads for it.
 USER_COLUMNS = {
     to_camel_case(name): name for name in UserType._meta.fields if name in MEMBER_USER_FIELDS
-}
+} | {"displayName": "username"}
 
 
 def page_attribute(window: PageWindow) -> str:

@@ -16,6 +16,7 @@ from organization.services import (
     membership_remove,
     organization_create,
     organization_delete,
+    organization_transfer_ownership,
     organization_update,
 )
 from schema.core.auth import login_required
@@ -128,7 +129,10 @@ class DeleteOrganization(OrganizationBaseMutation):
 
 class AddMember(OrganizationBaseMutation):
     class Meta:
-        description = "Add a user by username (OWNER or ADMIN; only an OWNER adds an OWNER)."
+        description = (
+            "Staff only (the support path): add an active user by username, with any role, "
+            "without an invitation. Everyone else uses inviteMember: membership needs consent."
+        )
 
     class Arguments:
         organization_id = graphene.ID(required=True, description=ORGANIZATION_ID)
@@ -221,6 +225,31 @@ class LeaveOrganization(OrganizationBaseMutation):
         return cls(left_id=organization_id)
 
 
+class TransferOwnership(OrganizationBaseMutation):
+    class Meta:
+        description = (
+            "Hand the organization over (OWNER only): the member named becomes OWNER and you "
+            "become ADMIN, free to leave. To share ownership instead, changeMemberRole to OWNER."
+        )
+
+    class Arguments:
+        organization_id = graphene.ID(required=True, description=ORGANIZATION_ID)
+        username = graphene.String(required=True, description="The member to become OWNER.")
+
+    organization = graphene.Field(
+        OrganizationType, description="The organization as it is now." + NULL_ON_ERRORS
+    )
+
+    @classmethod
+    @login_required
+    def perform_mutation(cls, root, info, organization_id, username):
+        organization = visible_organization(info, organization_id)
+        organization_transfer_ownership(
+            actor=info.context.user, organization=organization, username=username
+        )
+        return cls(organization=visible_organization_by_pk(info, organization.pk))
+
+
 class OrganizationMutation(graphene.ObjectType):
     create_organization = CreateOrganization.Field()
     update_organization = UpdateOrganization.Field()
@@ -229,3 +258,4 @@ class OrganizationMutation(graphene.ObjectType):
     change_member_role = ChangeMemberRole.Field()
     remove_member = RemoveMember.Field()
     leave_organization = LeaveOrganization.Field()
+    transfer_ownership = TransferOwnership.Field()

@@ -11,12 +11,14 @@ from schema.core.filtered_connections import PagedFilterConnectionField
 from schema.core.ids import Node, global_id_type, pk_from_global_id
 from schema.core.one_of import OneOfInputObjectType
 from schema.organization.filters import ORGANIZATION_ORDERING, OrganizationFilter
+from schema.organization.invitations import InvitationType
 from schema.organization.types import MembershipType, OrganizationType, Role
 
 NODE_TYPES = {
     "Organization": OrganizationType,
     "Membership": MembershipType,
     "User": UserType,
+    "Invitation": InvitationType,
     "Session": SessionType,
 }
 LOOKUP_DEPRECATION = "Use `by: {id: ...}` or `by: {slug: ...}`; removed in the next release."

@@ -29,6 +29,7 @@ from schema.core.connections import (
 from schema.core.ids import Node
 from schema.core.scalars import DateTime
 from schema.core.selection import selected_field_names
+from schema.organization.invitations import invitations_field, resolve_invitations
 from schema.organization.members import members_pages, members_rows, page_attribute
 
 Role = graphene.Enum.from_enum(
@@ -108,6 +109,8 @@ class OrganizationType(DjangoObjectType):
         ),
     )
 
+    invitations = invitations_field()
+
     @classmethod
     def get_queryset(cls, queryset, info):
         selected = selected_field_names(info)
@@ -138,6 +141,8 @@ class OrganizationType(DjangoObjectType):
         if hasattr(organization, "my_role"):
             return organization.my_role
         return membership_role(user=info.context.user, organization=organization)
+
+    resolve_invitations = staticmethod(resolve_invitations)
 
     @staticmethod
     def resolve_members(organization, info, **kwargs):

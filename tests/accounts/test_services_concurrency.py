@@ -140,3 +140,41 @@ def test_logout_everywhere_during_a_refresh_leaves_no_live_token(alice, hold_nex
     assert not RefreshToken.objects.filter(revoked_at__isnull=True).exists()
     with pytest.raises(RefreshTokenReusedError):
         token_refresh(refresh_token=results[0].refresh_token)
+
+
+def test_two_owners_deleted_at_once_leave_one_behind(monkeypatch, make_user, make_organization):
+    # given: Acme has two OWNERs; the first deletion pauses after its check passed
+    from django.core.exceptions import ValidationError
+
+    from organization.models import Membership
+
+    alice, carol = make_user("alice"), make_user("carol")
+    make_organization(alice, members={carol: Membership.Role.OWNER})
+    checked, release = threading.Event(), threading.Event()
+    original = services.user_removal_check
+
+    def check_then_pause(*, users):
+        original(users=users)
+        if users[0].username == "alice":
+            checked.set()
+            release.wait(timeout=10)
+
+    monkeypatch.setattr(services, "user_removal_check", check_then_pause)
+
+    def delete_carol_meanwhile():
+        checked.wait(timeout=10)
+        # Let carol's check reach the organization's lock, then let alice go on.
+        threading.Timer(0.5, release.set).start()
+        services.user_delete(users=[User.objects.get(username="carol")])
+
+    # when
+    results = run_in_threads(
+        lambda: services.user_delete(users=[User.objects.get(username="alice")]),
+        delete_carol_meanwhile,
+    )
+
+    # then: alice went; carol, now the only OWNER, was refused
+    assert results[0] is None
+    assert isinstance(results[1], ValidationError)
+    assert [single.code for single in results[1].error_list] == ["sole_owner"]
+    assert list(User.objects.values_list("username", flat=True)) == ["carol"]

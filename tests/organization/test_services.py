@@ -237,14 +237,15 @@ def test_an_owner_can_leave_once_another_owner_exists(make_user, make_organizati
 def test_add_member_refuses_unknown_and_duplicate_users(make_user, make_organization):
     # given
     alice = make_user("alice")
+    staff = make_user("staff", is_staff=True)
     organization = make_organization(alice)
 
     # when / then
     with pytest.raises(ValidationError) as unknown:
-        membership_add(actor=alice, organization=organization, username="ghost")
+        membership_add(actor=staff, organization=organization, username="ghost")
     assert codes(unknown.value) == {"username": ["not_found"]}
     with pytest.raises(ValidationError) as duplicate:
-        membership_add(actor=alice, organization=organization, username="alice")
+        membership_add(actor=staff, organization=organization, username="alice")
     assert codes(duplicate.value) == {"username": ["already_member"]}
 
 
@@ -256,15 +257,26 @@ def test_admin_cannot_grant_owner_or_touch_an_owner(make_user, make_organization
 
     # when / then
     with pytest.raises(PermissionDenied):
-        membership_add(actor=admin, organization=organization, username="carol", role=Role.OWNER)
-    with pytest.raises(PermissionDenied):
         membership_change_role(
             actor=admin, organization=organization, username="alice", role=Role.MEMBER
         )
     with pytest.raises(PermissionDenied):
         membership_remove(actor=admin, organization=organization, username="alice")
-    membership_add(actor=admin, organization=organization, username=carol.username)
-    assert Membership.objects.get(user=carol).role == Role.MEMBER
+    assert not Membership.objects.filter(user=carol).exists()
+
+
+def test_only_staff_add_members_directly(make_user, make_organization):
+    # given: membership needs consent; adding without it is staff's support path
+    alice = make_user("alice")
+    carol = make_user("carol")
+    staff = make_user("staff", is_staff=True)
+    organization = make_organization(alice)
+
+    # when / then: not even the OWNER adds without an invitation
+    with pytest.raises(PermissionDenied):
+        membership_add(actor=alice, organization=organization, username="carol")
+    membership_add(actor=staff, organization=organization, username="carol", role=Role.OWNER)
+    assert Membership.objects.get(user=carol).role == Role.OWNER
 
 
 def test_update_of_a_deleted_organization_raises_does_not_exist(make_user, make_organization):
@@ -286,5 +298,10 @@ def test_a_role_outside_the_three_is_a_field_error(make_user, make_organization)
 
     # when / then
     with pytest.raises(ValidationError) as raised:
-        membership_add(actor=alice, organization=organization, username="bob", role="KING")
+        membership_add(
+            actor=make_user("staff", is_staff=True),
+            organization=organization,
+            username="bob",
+            role="KING",
+        )
     assert codes(raised.value) == {"role": ["invalid"]}

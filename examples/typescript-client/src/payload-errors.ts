@@ -32,11 +32,20 @@ export function reactionTo(error: PayloadError): Reaction {
     case "NOT_MEMBER":
       return { kind: "reload", text };
     case "ALREADY_MEMBER":
+    case "ALREADY_INVITED":
     case "LAST_OWNER":
+    case "SOLE_OWNER":
+    case "EMAIL_MISMATCH":
       return fixField;
     case "EMAIL_NOT_VERIFIED":
       // Signed up but not verified yet: offer resendVerificationEmail.
       return { kind: "verify-email", text };
+    case "INVITATION_ACCEPTED":
+    case "INVITATION_DECLINED":
+    case "INVITATION_EXPIRED":
+    case "INVITATION_REVOKED":
+      // The invitation moved on meanwhile: show where it stands now.
+      return { kind: "reload", text };
     default: {
       const unhandled: never = code;
       return { kind: "fix-field", field: error.field, text: `${String(unhandled)}: ${text}` };

@@ -112,7 +112,12 @@ def test_every_connection_field_is_recognised():
     costs = schema_costs(SCHEMA)
 
     # then: each is priced as a connection (2, its edges by the page)
-    assert candidates == {"Query.organizations", "Organization.members"}
+    assert candidates == {
+        "Query.organizations",
+        "Organization.members",
+        "Organization.invitations",
+        "Query.myInvitations",
+    }
     for qualified in candidates:
         type_name, name = qualified.split(".")
         field = SCHEMA.type_map[type_name].fields[name]

@@ -8,12 +8,16 @@ Role = Membership.Role
 @pytest.fixture
 def people(make_user):
     """One user per role of the permission matrix."""
+    # Each with a verified e-mail address of their own.
     return {
-        "owner": make_user("owner"),
-        "admin": make_user("admin"),
-        "member": make_user("member"),
-        "outsider": make_user("outsider"),
-        "staff": make_user("staff", is_staff=True),
+        role: make_user(role, email=f"{role}@example.com", email_verified=True, **extra)
+        for role, extra in (
+            ("owner", {}),
+            ("admin", {}),
+            ("member", {}),
+            ("outsider", {}),
+            ("staff", {"is_staff": True}),
+        )
     }
 
 

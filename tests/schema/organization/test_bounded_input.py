@@ -130,7 +130,9 @@ def test_a_username_longer_than_any_user_has_is_not_found(api, make_user, make_o
     too_long = "u" * 151
 
     # when
+    api.authenticate(make_user("staff", is_staff=True))
     added = api.execute(ADD_MEMBER, {"id": organization_id, "username": too_long})
+    api.authenticate(alice)
     removed = api.execute(REMOVE_MEMBER, {"id": organization_id, "username": too_long})
 
     # then

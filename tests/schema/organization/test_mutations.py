@@ -173,11 +173,16 @@ def test_delete_organization(api, make_user, make_organization):
     assert not Organization.objects.exists()
 
 
-MEMBERS = """
-mutation Members($id: ID!) {
+ADD_BOB = """
+mutation Add($id: ID!) {
   add: addMember(organizationId: $id, username: "bob", role: ADMIN) {
     membership { role user { username } } errors { field code }
   }
+}
+"""
+
+MEMBERS = """
+mutation Members($id: ID!) {
   change: changeMemberRole(organizationId: $id, username: "bob", role: MEMBER) {
     membership { role } errors { field code }
   }
@@ -193,14 +198,17 @@ def test_add_change_and_remove_a_member(api, make_user, make_organization):
     alice = make_user("alice")
     make_user("bob")
     organization = make_organization(alice)
-    api.authenticate(alice)
+    variables = {"id": to_global_id("Organization", organization.pk)}
 
-    # when
-    result = api.execute(MEMBERS, {"id": to_global_id("Organization", organization.pk)})
+    # when: staff add (the support path), the OWNER changes and removes
+    api.authenticate(make_user("staff", is_staff=True))
+    added = api.execute(ADD_BOB, variables)
+    api.authenticate(alice)
+    result = api.execute(MEMBERS, variables)
 
     # then
     data = result["data"]
-    assert data["add"] == {
+    assert added["data"]["add"] == {
         "membership": {"role": "ADMIN", "user": {"username": "bob"}},
         "errors": [],
     }
@@ -215,7 +223,7 @@ def test_add_member_field_errors(api, make_user, make_organization, username, co
     # given
     alice = make_user("alice")
     organization = make_organization(alice)
-    api.authenticate(alice)
+    api.authenticate(make_user("staff", is_staff=True))
 
     # when
     result = api.execute(

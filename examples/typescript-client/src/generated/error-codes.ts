@@ -88,6 +88,21 @@ export const ErrorCode = {
 } as const;
 
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode];
+/** Where an invitation stands. */
+export const InvitationStatus = {
+  /** Accepted: the invitee is a member. */
+  Accepted: 'ACCEPTED',
+  /** Declined by the invitee. */
+  Declined: 'DECLINED',
+  /** Not answered in time; an ADMIN or OWNER can resend it. */
+  Expired: 'EXPIRED',
+  /** Sent and not answered; it can still be accepted. */
+  Pending: 'PENDING',
+  /** Withdrawn by an ADMIN or OWNER; its link is dead. */
+  Revoked: 'REVOKED'
+} as const;
+
+export type InvitationStatus = typeof InvitationStatus[keyof typeof InvitationStatus];
 /** Which way a sort key sorts. */
 export const OrderDirection = {
   /** Ascending: A to Z, oldest first. */
@@ -99,24 +114,38 @@ export const OrderDirection = {
 export type OrderDirection = typeof OrderDirection[keyof typeof OrderDirection];
 /** What is wrong with the input of an organization or membership mutation. */
 export const OrganizationErrorCode = {
-  /** The user is already a member of the organization. */
+  /** The address has a pending invitation to this organization: resend or revoke it. */
+  AlreadyInvited: 'ALREADY_INVITED',
+  /** The user is already a member of the organization (inviteMember: a member has this verified e-mail address; acceptInvitation: you are one). */
   AlreadyMember: 'ALREADY_MEMBER',
   /** The value is empty and must not be (the name; a slug given as empty text). */
   Blank: 'BLANK',
-  /** Your e-mail address is not verified: verify it (verifyEmail) before creating an organization or accepting an invitation. */
+  /** The invitation is for another e-mail address than your verified one: sign in with the invited account, or ask for an invitation to your address. */
+  EmailMismatch: 'EMAIL_MISMATCH',
+  /** Your e-mail address is not verified: verify it (verifyEmail) before creating an organization or accepting or declining an invitation. */
   EmailNotVerified: 'EMAIL_NOT_VERIFIED',
   /** The value is malformed: a slug with characters other than letters, digits, `-` and `_`; an e-mail address or URL that is not one; an unknown role; a null isActive. Also any problem without a more precise code. */
   Invalid: 'INVALID',
+  /** The invitation was accepted already. */
+  InvitationAccepted: 'INVITATION_ACCEPTED',
+  /** The invitation was declined already. */
+  InvitationDeclined: 'INVITATION_DECLINED',
+  /** The invitation has expired (INVITATION_EXPIRY_SECONDS after it was last sent); an ADMIN can resend it. */
+  InvitationExpired: 'INVITATION_EXPIRED',
+  /** The invitation was revoked; its link is dead. */
+  InvitationRevoked: 'INVITATION_REVOKED',
   /** The change would leave the organization without an OWNER. */
   LastOwner: 'LAST_OWNER',
   /** The text is longer than the field allows (see the argument's description). */
   MaxLength: 'MAX_LENGTH',
-  /** No active user has this username. */
+  /** No active user has this username (addMember, which only staff may use). */
   NotFound: 'NOT_FOUND',
   /** The user (or you, leaving) is not a member of the organization. */
   NotMember: 'NOT_MEMBER',
   /** The value is null and this field cannot be cleared (name, slug). */
   Null: 'NULL',
+  /** The user is the only OWNER of an organization: transfer its ownership first (deleting or deactivating an account). */
+  SoleOwner: 'SOLE_OWNER',
   /** The slug is taken by another organization (even one you cannot see). */
   Unique: 'UNIQUE'
 } as const;

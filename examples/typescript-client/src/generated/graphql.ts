@@ -12,24 +12,38 @@ export type OrderDirection =
 
 /** What is wrong with the input of an organization or membership mutation. */
 export type OrganizationErrorCode =
-  /** The user is already a member of the organization. */
+  /** The address has a pending invitation to this organization: resend or revoke it. */
+  | 'ALREADY_INVITED'
+  /** The user is already a member of the organization (inviteMember: a member has this verified e-mail address; acceptInvitation: you are one). */
   | 'ALREADY_MEMBER'
   /** The value is empty and must not be (the name; a slug given as empty text). */
   | 'BLANK'
-  /** Your e-mail address is not verified: verify it (verifyEmail) before creating an organization or accepting an invitation. */
+  /** The invitation is for another e-mail address than your verified one: sign in with the invited account, or ask for an invitation to your address. */
+  | 'EMAIL_MISMATCH'
+  /** Your e-mail address is not verified: verify it (verifyEmail) before creating an organization or accepting or declining an invitation. */
   | 'EMAIL_NOT_VERIFIED'
   /** The value is malformed: a slug with characters other than letters, digits, `-` and `_`; an e-mail address or URL that is not one; an unknown role; a null isActive. Also any problem without a more precise code. */
   | 'INVALID'
+  /** The invitation was accepted already. */
+  | 'INVITATION_ACCEPTED'
+  /** The invitation was declined already. */
+  | 'INVITATION_DECLINED'
+  /** The invitation has expired (INVITATION_EXPIRY_SECONDS after it was last sent); an ADMIN can resend it. */
+  | 'INVITATION_EXPIRED'
+  /** The invitation was revoked; its link is dead. */
+  | 'INVITATION_REVOKED'
   /** The change would leave the organization without an OWNER. */
   | 'LAST_OWNER'
   /** The text is longer than the field allows (see the argument's description). */
   | 'MAX_LENGTH'
-  /** No active user has this username. */
+  /** No active user has this username (addMember, which only staff may use). */
   | 'NOT_FOUND'
   /** The user (or you, leaving) is not a member of the organization. */
   | 'NOT_MEMBER'
   /** The value is null and this field cannot be cleared (name, slug). */
   | 'NULL'
+  /** The user is the only OWNER of an organization: transfer its ownership first (deleting or deactivating an account). */
+  | 'SOLE_OWNER'
   /** The slug is taken by another organization (even one you cannot see). */
   | 'UNIQUE';
 

@@ -1,0 +1,424 @@
+"""Invitations through the API, as a frontend drives them: invite, accept or decline."""
+
+import re
+from datetime import timedelta
+from urllib.parse import unquote
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from graphql_relay import to_global_id
+
+from accounts.models import User
+from organization.models import Invitation, Membership
+from organization.services import invitation_create
+from tests.conftest import PASSWORD, error_codes
+
+Role = Membership.Role
+
+INVITE = """
+mutation Invite($id: ID!, $email: String!, $role: Role! = MEMBER) {
+  inviteMember(organizationId: $id, email: $email, role: $role) {
+    invitation { email role status organizationName inviterName }
+    errors { field code }
+  }
+}
+"""
+ACCEPT = """
+mutation Accept($by: InvitationLookup!) {
+  acceptInvitation(by: $by) { organization { name myRole } errors { field code } }
+}
+"""
+DECLINE = """
+mutation Decline($by: InvitationLookup!) {
+  declineInvitation(by: $by) { invitation { status } errors { field code } }
+}
+"""
+MY_INVITATIONS = """
+query { myInvitations { totalCount edges { node { id organizationName role status } } } }
+"""
+
+
+def organization_id(organization) -> str:
+    return to_global_id("Organization", organization.pk)
+
+
+def invite(owner, organization, email, role=Role.MEMBER) -> str:
+    """Invite through the service; the raw token is what the e-mail's link carries."""
+    return invitation_create(actor=owner, organization=organization, email=email, role=role).token
+
+
+def token_from_link(text: str) -> str:
+    """The token of the invitation link in an e-mail's text."""
+    match = re.search(r"/invitation#token=([A-Za-z0-9_%-]+)", text)
+    assert match, text
+    return unquote(match.group(1))
+
+
+def test_an_address_with_no_account_registers_then_accepts_and_is_a_member(
+    api, people, acme, django_capture_on_commit_callbacks
+):
+    # given: the OWNER invites an address nobody has; the e-mail goes out on commit
+    api.authenticate(people["owner"])
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = api.execute(
+            INVITE, {"id": organization_id(acme), "email": " Newcomer@Example.com"}
+        )
+    assert invited["data"]["inviteMember"] == {
+        "invitation": {
+            "email": "newcomer@example.com",
+            "role": "MEMBER",
+            "status": "PENDING",
+            "organizationName": "Acme",
+            "inviterName": "owner",
+        },
+        "errors": [],
+    }
+    (message,) = mail.outbox
+    assert message.to == ["newcomer@example.com"]
+    assert message.subject == "owner invites you to join Acme"
+    token = token_from_link(message.body)
+    assert token not in str(Invitation.objects.values_list())
+
+    # when: they sign up with that address and verify it, then accept by the link's token
+    newcomer = User.objects.create_user(
+        username="newcomer", email="newcomer@example.com", password=PASSWORD, email_verified=True
+    )
+    api.authenticate(newcomer)
+    result = api.execute(ACCEPT, {"by": {"token": token}})
+
+    # then
+    assert result["data"]["acceptInvitation"] == {
+        "organization": {"name": "Acme", "myRole": "MEMBER"},
+        "errors": [],
+    }
+    assert Membership.objects.get(user=newcomer, organization=acme).role == Role.MEMBER
+    assert Invitation.objects.get().status == Invitation.Status.ACCEPTED
+
+
+def test_the_invitation_email_goes_through_the_worker_and_smtp(
+    api, people, acme, smtp_server, start_mail_worker
+):
+    # given: the real queue (database backend, a db_worker process) and an SMTP server
+    start_mail_worker(smtp_server)
+    api.authenticate(people["owner"])
+
+    # when
+    api.execute(INVITE, {"id": organization_id(acme), "email": "outsider@example.com"})
+
+    # then: text and HTML parts, both with the link; the link's token is accepted
+    (message,) = smtp_server.wait_for_messages(1)
+    assert message["To"] == "outsider@example.com"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    token = token_from_link(text)
+    assert token_from_link(html) == token
+    api.authenticate(people["outsider"])
+    accepted = api.execute(ACCEPT, {"by": {"token": token}})
+    assert accepted["data"]["acceptInvitation"]["errors"] == []
+
+
+def invite_again_for_its_token(owner, organization, invitation) -> str:
+    """A fresh token for `invitation` (the e-mail holds the first), as resending does."""
+    from organization.services import invitation_resend
+
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now() - timedelta(hours=1))
+    return invitation_resend(actor=owner, invitation=invitation).token
+
+
+def test_an_existing_user_sees_the_invitation_and_declines_it(api, people, acme):
+    # given
+    invite(people["owner"], acme, "OUTSIDER@example.com", role=Role.ADMIN)
+    api.authenticate(people["outsider"])
+
+    # when
+    mine = api.execute(MY_INVITATIONS)["data"]["myInvitations"]
+    node = mine["edges"][0]["node"]
+    declined = api.execute(DECLINE, {"by": {"id": node["id"]}})
+    again = api.execute(MY_INVITATIONS)["data"]["myInvitations"]
+
+    # then
+    assert mine["totalCount"] == 1
+    assert node["organizationName"] == "Acme"
+    assert (node["role"], node["status"]) == ("ADMIN", "PENDING")
+    assert declined["data"]["declineInvitation"] == {
+        "invitation": {"status": "DECLINED"},
+        "errors": [],
+    }
+    assert again == {"totalCount": 0, "edges": []}
+    assert not Membership.objects.filter(user=people["outsider"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("make_stale", "code"),
+    [
+        (
+            lambda invitation: Invitation.objects.filter(pk=invitation.pk).update(
+                expires_at=timezone.now() - timedelta(seconds=1)
+            ),
+            "INVITATION_EXPIRED",
+        ),
+        (
+            lambda invitation: Invitation.objects.filter(pk=invitation.pk).update(
+                status=Invitation.Status.REVOKED
+            ),
+            "INVITATION_REVOKED",
+        ),
+        (
+            lambda invitation: Invitation.objects.filter(pk=invitation.pk).update(
+                status=Invitation.Status.DECLINED
+            ),
+            "INVITATION_DECLINED",
+        ),
+    ],
+    ids=["expired", "revoked", "declined"],
+)
+def test_a_stale_invitation_is_refused(api, people, acme, make_stale, code):
+    # given
+    token = invite(people["owner"], acme, "outsider@example.com")
+    make_stale(Invitation.objects.get())
+    api.authenticate(people["outsider"])
+
+    # when
+    result = api.execute(ACCEPT, {"by": {"token": token}})
+
+    # then
+    assert result["data"]["acceptInvitation"] == {
+        "organization": None,
+        "errors": [{"field": None, "code": code}],
+    }
+    assert not Membership.objects.filter(user=people["outsider"]).exists()
+
+
+def test_revoke_through_the_api_kills_the_link(api, people, acme):
+    # given
+    token = invite(people["owner"], acme, "outsider@example.com")
+    invitation_id = to_global_id("Invitation", Invitation.objects.get().pk)
+    api.authenticate(people["admin"])
+
+    # when
+    revoked = api.execute(
+        "mutation($id: ID!) { revokeInvitation(id: $id) "
+        "{ invitation { status } errors { code } } }",
+        {"id": invitation_id},
+    )
+    api.authenticate(people["outsider"])
+    accepted = api.execute(ACCEPT, {"by": {"token": token}})
+
+    # then
+    assert revoked["data"]["revokeInvitation"] == {
+        "invitation": {"status": "REVOKED"},
+        "errors": [],
+    }
+    assert accepted["data"]["acceptInvitation"]["errors"] == [
+        {"field": None, "code": "INVITATION_REVOKED"}
+    ]
+
+
+def test_resending_issues_a_new_token_and_the_old_one_dies(api, people, acme, settings):
+    # given
+    settings.INVITATION_RESEND_INTERVAL_SECONDS = 0
+    old_token = invite(people["owner"], acme, "outsider@example.com")
+    new_token = invite_again_for_its_token(people["owner"], acme, Invitation.objects.get())
+    api.authenticate(people["outsider"])
+
+    # when
+    with_old = api.execute(ACCEPT, {"by": {"token": old_token}})
+    with_new = api.execute(ACCEPT, {"by": {"token": new_token}})
+
+    # then
+    assert error_codes(with_old) == ["NOT_FOUND"]
+    assert with_new["data"]["acceptInvitation"]["errors"] == []
+
+
+def test_a_token_for_another_address_is_email_mismatch(api, people, acme):
+    # given
+    token = invite(people["owner"], acme, "someone-else@example.com")
+    api.authenticate(people["outsider"])
+
+    # when
+    result = api.execute(ACCEPT, {"by": {"token": token}})
+
+    # then
+    assert result["data"]["acceptInvitation"]["errors"] == [
+        {"field": None, "code": "EMAIL_MISMATCH"}
+    ]
+    assert Invitation.objects.get().status == Invitation.Status.PENDING
+
+
+def test_an_unverified_address_cannot_accept(api, people, acme):
+    # given
+    token = invite(people["owner"], acme, "outsider@example.com")
+    User.objects.filter(pk=people["outsider"].pk).update(email_verified=False)
+    api.authenticate(people["outsider"])
+
+    # when
+    result = api.execute(ACCEPT, {"by": {"token": token}})
+    mine = api.execute(MY_INVITATIONS)
+
+    # then
+    assert result["data"]["acceptInvitation"]["errors"] == [
+        {"field": None, "code": "EMAIL_NOT_VERIFIED"}
+    ]
+    assert mine["data"]["myInvitations"]["totalCount"] == 0
+
+
+@pytest.mark.parametrize(
+    ("email", "code"),
+    [
+        ("member@example.com", "ALREADY_MEMBER"),
+        ("pending@example.com", "ALREADY_INVITED"),
+        ("not-an-address", "INVALID"),
+        ("a" * 250 + "@example.com", "MAX_LENGTH"),
+    ],
+)
+def test_invite_field_errors(api, people, acme, email, code):
+    # given
+    invite(people["owner"], acme, "pending@example.com")
+    api.authenticate(people["admin"])
+
+    # when
+    result = api.execute(INVITE, {"id": organization_id(acme), "email": email})
+
+    # then
+    assert result["data"]["inviteMember"] == {
+        "invitation": None,
+        "errors": [{"field": "email", "code": code}],
+    }
+
+
+def test_the_answer_is_the_same_whether_or_not_an_account_has_the_address(api, people, acme):
+    # given
+    api.authenticate(people["owner"])
+
+    # when
+    known = api.execute(INVITE, {"id": organization_id(acme), "email": "outsider@example.com"})
+    unknown = api.execute(INVITE, {"id": organization_id(acme), "email": "nobody@example.com"})
+
+    # then: only the address differs
+    known_invitation = known["data"]["inviteMember"]["invitation"]
+    unknown_invitation = unknown["data"]["inviteMember"]["invitation"]
+    assert {**known_invitation, "email": None} == {**unknown_invitation, "email": None}
+    assert known["data"]["inviteMember"]["errors"] == unknown["data"]["inviteMember"]["errors"]
+
+
+def test_an_expired_invitation_can_be_issued_anew(api, people, acme):
+    # given
+    invite(people["owner"], acme, "outsider@example.com")
+    Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    api.authenticate(people["owner"])
+
+    # when
+    result = api.execute(INVITE, {"id": organization_id(acme), "email": "outsider@example.com"})
+
+    # then
+    assert result["data"]["inviteMember"]["invitation"]["status"] == "PENDING"
+    assert Invitation.objects.count() == 1
+
+
+INVITATIONS = """
+query($id: ID!, $status: InvitationStatus, $first: Int, $after: String) {
+  organization(by: {id: $id}) {
+    invitations(status: $status, first: $first, after: $after) {
+      totalCount
+      edges { node { email status } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
+
+def test_invitations_are_filtered_by_status_and_paged_newest_first(api, people, acme):
+    # given: three pending, one of them then expired, one revoked
+    for number in range(4):
+        invite(people["owner"], acme, f"guest{number}@example.com")
+    Invitation.objects.filter(email="guest0@example.com").update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    Invitation.objects.filter(email="guest1@example.com").update(status="REVOKED")
+    api.authenticate(people["admin"])
+    variables = {"id": organization_id(acme)}
+
+    # when
+    pending = api.execute(INVITATIONS, {**variables, "status": "PENDING", "first": 1})
+    invitations = pending["data"]["organization"]["invitations"]
+    rest = api.execute(
+        INVITATIONS,
+        {**variables, "status": "PENDING", "after": invitations["pageInfo"]["endCursor"]},
+    )
+    expired = api.execute(INVITATIONS, {**variables, "status": "EXPIRED"})
+
+    # then
+    assert invitations["totalCount"] == 2
+    assert invitations["edges"] == [{"node": {"email": "guest3@example.com", "status": "PENDING"}}]
+    assert invitations["pageInfo"]["hasNextPage"] is True
+    assert rest["data"]["organization"]["invitations"]["edges"] == [
+        {"node": {"email": "guest2@example.com", "status": "PENDING"}}
+    ]
+    assert expired["data"]["organization"]["invitations"]["edges"] == [
+        {"node": {"email": "guest0@example.com", "status": "EXPIRED"}}
+    ]
+
+
+# --- Throttling ------------------------------------------------------------------
+
+
+def test_invitations_per_inviter_are_limited(api, people, acme, settings):
+    # given
+    settings.INVITATIONS_PER_INVITER_PER_HOUR = 2
+    api.authenticate(people["admin"])
+
+    # when
+    results = [
+        api.execute(INVITE, {"id": organization_id(acme), "email": f"guest{n}@example.com"})
+        for n in range(3)
+    ]
+
+    # then
+    assert [error_codes(result) for result in results] == [[], [], ["RATE_LIMITED"]]
+    assert results[2]["errors"][0]["extensions"]["retryAfter"] > 0
+    assert Invitation.objects.count() == 2
+
+
+def test_resending_too_soon_is_rate_limited(api, people, acme, settings):
+    # given
+    settings.INVITATION_RESEND_INTERVAL_SECONDS = 60
+    invite(people["owner"], acme, "outsider@example.com")
+    api.authenticate(people["owner"])
+
+    # when
+    result = api.execute(
+        "mutation($id: ID!) { resendInvitation(id: $id) { errors { code } } }",
+        {"id": to_global_id("Invitation", Invitation.objects.get().pk)},
+    )
+
+    # then
+    assert error_codes(result) == ["RATE_LIMITED"]
+
+
+def test_tries_of_tokens_are_limited_per_user(api, people, settings):
+    # given
+    settings.INVITATION_TOKEN_ATTEMPTS_PER_HOUR = 2
+    api.authenticate(people["outsider"])
+
+    # when
+    results = [api.execute(ACCEPT, {"by": {"token": f"guess-{n}"}}) for n in range(3)]
+
+    # then
+    assert [error_codes(result) for result in results] == [
+        ["NOT_FOUND"],
+        ["NOT_FOUND"],
+        ["RATE_LIMITED"],
+    ]
+
+
+def test_a_lookup_with_both_id_and_token_is_refused(api, people):
+    # given
+    api.authenticate(people["outsider"])
+
+    # when
+    result = api.execute(ACCEPT, {"by": {"token": "x", "id": "y"}})
+
+    # then
+    assert error_codes(result) == ["BAD_USER_INPUT"]

@@ -50,6 +50,9 @@ logger = logging.getLogger("schema.errors")
 class GraphQLApiView(GraphiQLOfflineView):
     """graphene-django's view (with its offline GraphiQL), made spec-compliant and bounded."""
 
+    # The offline page, with a title and a Bearer header template (schema/templates).
+    graphiql_template = "graphiql.html"
+
     def dispatch(self, request, *args, **kwargs):
         # Replaces whatever the session middleware put there: on /graphql/ only
         # the Bearer header counts, and it is checked once, before execution.

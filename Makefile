@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Development server: debug on, SQLite unless DATABASE_URL says otherwise.
 RUN_ENV := DJANGO_DEBUG=true
+# The development server's port: make run PORT=8001.
+PORT ?= 8000
 
 .PHONY: install serve run test test-system lint format migrations-check schema schema-check schema-release ci clean bench-install bench bench-smoke bench-profile bench-abuse
 
@@ -53,7 +55,7 @@ bench-abuse: install
 run: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
-	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # PYTEST_ARGS narrows a run, e.g. make test PYTEST_ARGS='-m "not live"' (no live servers).
 # The production start: gunicorn (config/gunicorn.py), migrations and static files

@@ -30,6 +30,20 @@ class RefreshTokenReusedError(AuthenticationError):
     )
 
 
+class OriginNotAllowedError(AuthenticationError):
+    default_message = (
+        "Cookie mode needs a browser request whose Origin is an allowed origin "
+        "(CORS_ALLOWED_ORIGINS) or the API's own."
+    )
+
+
+class CsrfTokenInvalidError(AuthenticationError):
+    default_message = (
+        "The refresh cookie came without the X-CSRF-Token header of its sign-in, or with "
+        "another value: send the csrfToken that tokenAuth or refreshToken returned."
+    )
+
+
 class RateLimitedError(Exception):
     """Too many attempts (of a password, a sign-up, an e-mail request, an invitation token)
     for a username, an address or a user."""

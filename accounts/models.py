@@ -1,5 +1,6 @@
 """The user model and the refresh tokens that keep a sign-in alive."""
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -96,6 +97,12 @@ class User(AbstractUser):
             self.refresh_from_db(fields=["token_version"])
 
 
+def refresh_token_digest(raw_token: str) -> str:
+    """What a RefreshToken row stores of its token: the SHA-256, in hex."""
+    # 256 random bits need no salt or slow hash: a digest alone cannot be replayed.
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
 class RefreshToken(models.Model):
     """One refresh token of a sign-in chain, stored as a SHA-256 digest only.
 
@@ -123,6 +130,10 @@ class RefreshToken(models.Model):
     # Who used this token's request (sign-in or refresh): shown by mySessions.
     # Coarse and bounded on purpose (accounts.sessions): a /24 or /48 network,
     # never the full address; the User-Agent header cut to a fixed length.
+    # Once rotated: the successor pair, encrypted under a key derived from this
+    # (unstored) token, so a repeat within JWT_REFRESH_TOKEN_REUSE_INTERVAL gets the
+    # same pair (accounts.refresh_reuse). Useless without the token itself.
+    successor_sealed = models.TextField(blank=True, default="", editable=False)
     user_agent = models.CharField(max_length=200, blank=True, default="")
     ip_network = models.CharField(max_length=50, blank=True, default="")
 

@@ -18,6 +18,7 @@ anywhere else.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.http import HttpRequest
 
@@ -36,6 +37,15 @@ class GraphQLLog:
     error_codes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class RefreshCookieChange:
+    """The refresh cookie a token mutation wants on the response (accounts.refresh_cookie)."""
+
+    # The refresh token to set; None clears the cookie.
+    value: str | None
+    expires_at: datetime | None = None
+
+
 @dataclass
 class RequestContext:
     """What the stages of one request share."""
@@ -46,6 +56,8 @@ class RequestContext:
     authentication_failure: AuthenticationError | None = None
     # The session the request's access token belongs to (its `sid`), if signed in.
     session_id: str | None = None
+    # Set by tokenAuth/refreshToken/revokeToken in cookie mode; the view writes it.
+    refresh_cookie: RefreshCookieChange | None = None
     # Set once the request reached the GraphQL endpoint: a log line is written.
     graphql_log: GraphQLLog | None = None
 

@@ -5,11 +5,21 @@ import re
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import RefreshToken, User
+from accounts.models import RefreshToken, User, refresh_token_digest
 from accounts.tokens import password_fingerprint_matches
 
 # A primary key as the database has it: plain ASCII digits, no sign, no padding.
 PRIMARY_KEY = re.compile(r"[1-9][0-9]{0,18}")
+
+
+def refresh_token_session_id(*, refresh_token: str) -> str | None:
+    """The session id (`sid`) of the chain a refresh token belongs to, live or not; else None."""
+    family = (
+        RefreshToken.objects.filter(token_hash=refresh_token_digest(refresh_token))
+        .values_list("family", flat=True)
+        .first()
+    )
+    return None if family is None else family.hex
 
 
 def user_get_active(*, user_id: str) -> User | None:

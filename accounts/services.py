@@ -6,12 +6,11 @@ password change are thus serialised per user (none of them can leave a live
 token behind a concurrent revocation) and cannot deadlock one another.
 """
 
-import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -23,17 +22,20 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.exceptions import (
+    AuthenticationError,
     InvalidCredentialsError,
     RefreshTokenReusedError,
     TokenExpiredError,
     TokenInvalidError,
 )
-from accounts.models import RefreshToken, User
+from accounts.models import RefreshToken, User, refresh_token_digest
+from accounts.refresh_reuse import SealedPair, successor_seal, successor_unseal
 from accounts.removal import user_removal_check
 from accounts.sessions import ended_sessions_record, ip_network_of, user_agent_of
 from accounts.throttling import password_check_throttled
 from accounts.tokens import (
     AccessToken,
+    access_token_decode,
     access_token_issue,
     password_fingerprint,
     password_fingerprint_matches,
@@ -52,8 +54,7 @@ class TokenPair:
 
 
 def _refresh_token_digest(raw_token: str) -> str:
-    # 256 random bits need no salt or slow hash: a digest alone cannot be replayed.
-    return hashlib.sha256(raw_token.encode()).hexdigest()
+    return refresh_token_digest(raw_token)
 
 
 def _refresh_token_create(
@@ -213,8 +214,11 @@ def token_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> 
     """Rotate a refresh token: revoke it and issue a new pair in the same chain.
 
     A token that was already rotated or revoked is a replay, maybe of a stolen
-    copy: the whole chain is revoked and RefreshTokenReusedError raised. A chain
-    whose user changed password since the sign-in is ended too.
+    copy: the whole chain is revoked and RefreshTokenReusedError raised, unless
+    it was rotated less than JWT_REFRESH_TOKEN_REUSE_INTERVAL seconds ago and
+    its successor is unused: then the same successor pair comes back
+    (accounts.refresh_reuse). A chain whose user changed password since the
+    sign-in is ended too.
     """
     now = timezone.now()
     row = RefreshToken.objects.filter(token_hash=_refresh_token_digest(refresh_token)).first()
@@ -234,6 +238,9 @@ def token_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> 
             revoked_at=now
         )
         if not claimed:
+            repeated = _rotation_repeat(user=user, row_pk=row.pk, presented=refresh_token, now=now)
+            if repeated is not None:
+                return repeated
             _refresh_token_family_revoke(family=row.family)
             refusal = RefreshTokenReusedError()
         elif row.token_version is not None and row.token_version != user.token_version:
@@ -254,15 +261,62 @@ def token_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> 
                 expires_at=row.expires_at,
                 request=request,
             )
+            access = access_token_issue(
+                user=user, orig_iat=int(row.signed_in_at.timestamp()), session_id=row.family.hex
+            )
+            # Kept for a repeat of this token within the reuse interval.
+            RefreshToken.objects.filter(pk=row.pk).update(
+                successor_sealed=successor_seal(
+                    presented_token=refresh_token,
+                    pair=SealedPair(access_token=access.token, refresh_token=new_refresh_token),
+                )
+            )
     if refusal is not None:
         raise refusal
     return TokenPair(
+        user=user, access=access, refresh_token=new_refresh_token, refresh_expires_at=row.expires_at
+    )
+
+
+def _rotation_repeat(*, user: User, row_pk: int, presented: str, now: datetime) -> TokenPair | None:
+    """The pair a rotation of `presented` gave, if it is repeated within the reuse interval.
+
+    Only while that successor is unused and the chain alive; the caller holds
+    the user's lock, so the rotation it repeats has committed.
+    """
+    interval = settings.JWT_REFRESH_TOKEN_REUSE_INTERVAL
+    if interval <= 0:
+        return None
+    # Read again under the lock: the row read before it may predate the rotation.
+    row = RefreshToken.objects.filter(pk=row_pk).first()
+    if row is None or row.revoked_at is None or now - row.revoked_at > timedelta(seconds=interval):
+        return None
+    pair = successor_unseal(presented_token=presented, sealed=row.successor_sealed)
+    if pair is None:
+        return None  # Revoked by a sign-out, not rotated; or sealed under another key.
+    successor = RefreshToken.objects.filter(
+        token_hash=_refresh_token_digest(pair.refresh_token),
+        family=row.family,
+        revoked_at__isnull=True,
+        expires_at__gt=now,
+    ).first()
+    if successor is None or successor.token_version != user.token_version:
+        return None
+    if not password_fingerprint_matches(user, successor.password_fingerprint):
+        return None
+    try:
+        claims = access_token_decode(pair.access_token)
+    except AuthenticationError:
+        return None
+    return TokenPair(
         user=user,
-        access=access_token_issue(
-            user=user, orig_iat=int(row.signed_in_at.timestamp()), session_id=row.family.hex
+        access=AccessToken(
+            token=pair.access_token,
+            payload=claims,
+            expires_at=datetime.fromtimestamp(claims["exp"], tz=UTC),
         ),
-        refresh_token=new_refresh_token,
-        refresh_expires_at=row.expires_at,
+        refresh_token=pair.refresh_token,
+        refresh_expires_at=successor.expires_at,
     )
 
 

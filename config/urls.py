@@ -7,8 +7,9 @@ from django.views.decorators.csrf import csrf_exempt
 from config.health import healthz, readyz
 from schema.core.views import GraphQLApiView
 
-# CSRF does not apply: a /graphql/ request is authenticated by its Bearer
-# header only, never by a cookie, so a cross-site form carries no identity.
+# Django's CSRF does not apply: a /graphql/ request is authenticated by its Bearer
+# header only, never by a cookie, so a cross-site form carries no identity. The
+# refresh cookie of cookie mode has its own checks (Origin, X-CSRF-Token).
 graphql_view = csrf_exempt(GraphQLApiView.as_view())
 
 urlpatterns = [
@@ -19,4 +20,7 @@ urlpatterns = [
     # Without the slash too, answered the same: APPEND_SLASH would redirect a
     # GET (which clients do not follow with a POST) and fail a POST outright.
     path("graphql", graphql_view),
+    # The same endpoint for the token operations of cookie mode: the refresh cookie's
+    # Path, so browsers send it there and nowhere else (accounts/refresh_cookie.py).
+    path("graphql/token/", graphql_view, name="graphql-token"),
 ]

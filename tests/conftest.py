@@ -6,6 +6,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -14,9 +15,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import F
 from django.test import Client
 
-from accounts.models import User
+from accounts.models import RefreshToken, User
 from accounts.tokens import access_token_issue, password_fingerprint
 from schema.core.worker_throttles import anonymous_preparations, refusal_memo
 
@@ -57,6 +59,13 @@ class GraphQLClient:
             content_type="application/json",
             headers=headers,
         )
+
+
+def rotations_aged_past_the_reuse_interval() -> None:
+    """As if every refresh-token rotation so far had happened 61 s ago, past any reuse interval."""
+    RefreshToken.objects.filter(revoked_at__isnull=False).update(
+        revoked_at=F("revoked_at") - timedelta(seconds=61)
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -95,7 +95,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # GraphiQL's page (schema/templates/graphiql.html).
+        "DIRS": [BASE_DIR / "schema" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -129,13 +130,23 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- CORS -------------------------------------------------------------------
 # Browser clients on other origins: https://github.com/adamchainz/django-cors-headers
-# Tokens travel in the Authorization header, never in cookies: no credentials.
+# Access tokens travel in the Authorization header. Credentials (cookies) are allowed
+# for the listed origins only, never for any other (no wildcard is ever sent): the
+# one cookie the API reads is the refresh cookie of cookie mode, and only
+# refreshToken and revokeToken read it, behind an Origin and a CSRF header check.
 
-CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-CORS_URLS_REGEX = r"^/graphql/?$"
+# Development only (DJANGO_DEBUG on): the usual dev servers (React/Next, Vite, Vue CLI).
+DEVELOPMENT_CORS_ORIGINS = [
+    f"http://{host}:{port}" for host in ("localhost", "127.0.0.1") for port in (3000, 5173, 8080)
+]
+CORS_ALLOWED_ORIGINS = env.list(
+    "CORS_ALLOWED_ORIGINS", default=DEVELOPMENT_CORS_ORIGINS if DEBUG else []
+)
+# /graphql/token/: the same endpoint, where the refresh cookie is sent (its Path).
+CORS_URLS_REGEX = r"^/graphql(/token)?/?$"
 CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
-CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type")
-CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-csrf-token")
+CORS_ALLOW_CREDENTIALS = True
 CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=86400)
 
 # --- Database ---------------------------------------------------------------
@@ -351,6 +362,19 @@ JWT_VERIFYING_KEY = _jwt_keys.verifying_key
 JWT_PREVIOUS_VERIFYING_KEYS = _jwt_keys.previous_verifying_keys
 JWT_ACCESS_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_ACCESS_TOKEN_LIFETIME", default=300))
 JWT_REFRESH_TOKEN_LIFETIME = timedelta(seconds=env.int("JWT_REFRESH_TOKEN_LIFETIME", default=86400))
+# The reuse interval (accounts/refresh_reuse.py): a rotated refresh token presented
+# again within this many seconds gets the same successor pair instead of ending the
+# chain (parallel tabs or requests refreshing at once). 0 turns it off; at most 60.
+JWT_REFRESH_TOKEN_REUSE_INTERVAL = env.int("JWT_REFRESH_TOKEN_REUSE_INTERVAL", default=5)
+if not 0 <= JWT_REFRESH_TOKEN_REUSE_INTERVAL <= 60:
+    raise ImproperlyConfigured("JWT_REFRESH_TOKEN_REUSE_INTERVAL must be between 0 and 60.")
+# Cookie mode (accounts/refresh_cookie.py): the refresh cookie's SameSite attribute.
+# Strict when the app and the API share a site (app.example.com and api.example.com,
+# localhost:5173 and localhost:8000); None when they do not (then CORS and the CSRF
+# header are the only guards, as they are anyway).
+REFRESH_TOKEN_COOKIE_SAMESITE = env("REFRESH_TOKEN_COOKIE_SAMESITE", default="Strict")
+if REFRESH_TOKEN_COOKIE_SAMESITE not in ("Strict", "Lax", "None"):
+    raise ImproperlyConfigured("REFRESH_TOKEN_COOKIE_SAMESITE must be Strict, Lax or None.")
 JWT_ISSUER = env("JWT_ISSUER", default="") or None
 JWT_AUDIENCE = env("JWT_AUDIENCE", default="") or None
 # Clock skew allowed on `iat`, `nbf` and `exp` (seconds), between the machines

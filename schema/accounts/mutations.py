@@ -10,8 +10,8 @@ import graphene
 from graphene.types.generic import GenericScalar
 
 from accounts.authentication import access_token_authenticate
+from accounts.refresh_cookie import refresh_cookie_clear, request_origin_check
 from accounts.services import (
-    TokenPair,
     token_obtain,
     token_refresh,
     token_revoke,
@@ -19,6 +19,7 @@ from accounts.services import (
     user_password_change,
 )
 from accounts.validators import PASSWORD_MAX_LENGTH
+from schema.accounts.cookie_mode import token_pair_payload, with_cookie_refresh_token
 from schema.accounts.errors import AccountBaseMutation
 from schema.accounts.sessions import SessionsMutation
 from schema.accounts.types import (
@@ -28,18 +29,6 @@ from schema.accounts.types import (
     token_pair_fields,
 )
 from schema.core.auth import login_required
-
-
-def _token_pair_payload(payload_class, pair: TokenPair):
-    return payload_class(
-        token=pair.access.token,
-        token_expires_at=pair.access.expires_at,
-        refresh_token=pair.refresh_token,
-        refresh_token_expires_at=pair.refresh_expires_at,
-        claims=pair.access.payload,
-        payload=pair.access.payload,
-        user=pair.user,
-    )
 
 
 class TokenAuth(TokenPairFields, graphene.Mutation):
@@ -60,11 +49,24 @@ class TokenAuth(TokenPairFields, graphene.Mutation):
                 "one is BAD_USER_INPUT, before any attempt is counted)."
             ),
         )
+        refresh_token_in_cookie = graphene.Boolean(
+            default_value=False,
+            description=(
+                "Cookie mode, for browser apps: the refresh token goes in an HttpOnly cookie "
+                "(Path=/graphql/token/) instead of the body, and `csrfToken` comes back for "
+                "the X-CSRF-Token header. Needs a browser request from an allowed origin "
+                '(else ORIGIN_NOT_ALLOWED) with credentials; README, "Browser apps".'
+            ),
+        )
 
     @classmethod
-    def mutate(cls, root, info, username: str, password: str):
+    def mutate(cls, root, info, username: str, password: str, refresh_token_in_cookie: bool | None):
+        if refresh_token_in_cookie:
+            request_origin_check(info.context)
         pair = token_obtain(username=username, password=password, request=info.context)
-        return _token_pair_payload(cls, pair)
+        return token_pair_payload(
+            cls, pair, request=info.context, in_cookie=bool(refresh_token_in_cookie)
+        )
 
 
 class RefreshToken(TokenPairFields, graphene.Mutation):
@@ -72,18 +74,30 @@ class RefreshToken(TokenPairFields, graphene.Mutation):
         description = (
             "Trade a refresh token for a new access token and a new refresh token. "
             "The one presented is revoked; presenting it again ends the whole sign-in "
-            "(REFRESH_TOKEN_REUSED)."
+            "(REFRESH_TOKEN_REUSED), except within the reuse interval "
+            "(JWT_REFRESH_TOKEN_REUSE_INTERVAL seconds), which returns the same new pair."
         )
 
     class Arguments:
         refresh_token = graphene.String(
-            required=True, description="The refresh token from tokenAuth or the last refresh."
+            description=(
+                "The refresh token from tokenAuth or the last refresh. Omitted: cookie mode, "
+                "the refresh cookie is used, with the X-CSRF-Token header (CSRF_TOKEN_INVALID "
+                "without it) from an allowed Origin (ORIGIN_NOT_ALLOWED); no cookie is "
+                "UNAUTHENTICATED."
+            )
         )
 
     @classmethod
-    def mutate(cls, root, info, refresh_token: str):
-        pair = token_refresh(refresh_token=refresh_token, request=info.context)
-        return _token_pair_payload(cls, pair)
+    def mutate(cls, root, info, refresh_token: str | None = None):
+        request = info.context
+        if refresh_token is not None:
+            pair = token_refresh(refresh_token=refresh_token, request=request)
+            return token_pair_payload(cls, pair, request=request, in_cookie=False)
+        pair = with_cookie_refresh_token(
+            request, lambda token: token_refresh(refresh_token=token, request=request)
+        )
+        return token_pair_payload(cls, pair, request=request, in_cookie=True)
 
 
 class VerifyToken(graphene.Mutation):
@@ -120,14 +134,21 @@ class RevokeToken(graphene.Mutation):
 
     class Arguments:
         refresh_token = graphene.String(
-            required=True, description="A refresh token of the sign-in."
+            description=(
+                "A refresh token of the sign-in. Omitted: cookie mode, as refreshToken; the "
+                "cookie is cleared."
+            )
         )
 
     revoked = graphene.Boolean(required=True, description="True once the sign-in has ended.")
 
     @classmethod
-    def mutate(cls, root, info, refresh_token: str):
-        token_revoke(refresh_token=refresh_token)
+    def mutate(cls, root, info, refresh_token: str | None = None):
+        if refresh_token is not None:
+            token_revoke(refresh_token=refresh_token)
+            return cls(revoked=True)
+        with_cookie_refresh_token(info.context, lambda token: token_revoke(refresh_token=token))
+        refresh_cookie_clear(info.context)
         return cls(revoked=True)
 
 
@@ -182,7 +203,7 @@ class ChangePassword(token_pair_fields(required=False), AccountBaseMutation):
             new_password=new_password,
             request=info.context,
         )
-        return _token_pair_payload(cls, pair)
+        return token_pair_payload(cls, pair, request=info.context, in_cookie=False)
 
 
 class AccountsMutation(SessionsMutation, graphene.ObjectType):

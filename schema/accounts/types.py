@@ -164,10 +164,17 @@ def token_pair_fields(*, required: bool) -> type:
             description="When the access token expires; refresh before then." + when_null,
         )
         refresh_token = graphene.String(
-            required=required,
             description=(
-                "The refresh token: keep it secret; trade it for a new pair with refreshToken."
-                + when_null
+                "The refresh token: keep it secret; trade it for a new pair with refreshToken. "
+                "Null in cookie mode (refreshTokenInCookie), where it is in an HttpOnly "
+                "cookie instead." + when_null
+            ),
+        )
+        csrf_token = graphene.String(
+            description=(
+                "Cookie mode only (else null): the sign-in's CSRF value. Send it as the "
+                "X-CSRF-Token header with refreshToken and revokeToken when they read the "
+                "cookie; it stays the same for the whole sign-in."
             ),
         )
         refresh_token_expires_at = DateTime(

@@ -17,6 +17,14 @@ ERROR_CODE_DESCRIPTIONS: dict[str, str] = {
     "REFRESH_TOKEN_REUSED": (
         "A rotated or revoked refresh token came back; its whole sign-in chain has been ended."
     ),
+    "ORIGIN_NOT_ALLOWED": (
+        "Cookie mode (refreshTokenInCookie, or refreshToken/revokeToken with no argument) "
+        "from a request whose Origin is neither an allowed origin nor the API's own."
+    ),
+    "CSRF_TOKEN_INVALID": (
+        "refreshToken or revokeToken read the refresh cookie, and the X-CSRF-Token header "
+        "is missing or is not the `csrfToken` of that sign-in."
+    ),
     "RATE_LIMITED": (
         "Too many password attempts for the username or from the client's address, too many "
         "sign-ups or e-mail requests (MAIL_REQUESTS_*, SIGN_UPS_PER_IP), or the "

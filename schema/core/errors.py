@@ -12,7 +12,9 @@ from django.db import InterfaceError, OperationalError
 from graphql import GraphQLError, GraphQLSyntaxError
 
 from accounts.exceptions import (
+    CsrfTokenInvalidError,
     InvalidCredentialsError,
+    OriginNotAllowedError,
     RateLimitedError,
     RefreshTokenReusedError,
     TokenExpiredError,
@@ -71,6 +73,8 @@ def _not_found_kind(error: ObjectDoesNotExist) -> str:
 EXPECTED_ERRORS: tuple[tuple[type[Exception], ErrorCode], ...] = (
     (TokenExpiredError, ErrorCode.TOKEN_EXPIRED),
     (RefreshTokenReusedError, ErrorCode.REFRESH_TOKEN_REUSED),
+    (OriginNotAllowedError, ErrorCode.ORIGIN_NOT_ALLOWED),
+    (CsrfTokenInvalidError, ErrorCode.CSRF_TOKEN_INVALID),
     (TokenInvalidError, ErrorCode.TOKEN_INVALID),
     (InvalidCredentialsError, ErrorCode.INVALID_CREDENTIALS),
     (RateLimitedError, ErrorCode.RATE_LIMITED),

@@ -26,6 +26,7 @@ from django.contrib.auth.models import AnonymousUser
 from graphene_django_graphiql_static.views import GraphiQLOfflineView
 
 from accounts.authentication import request_authenticate
+from accounts.refresh_cookie import refresh_cookie_apply
 from accounts.request_context import request_context
 from schema.core.answer import (
     budget_refusal_response,
@@ -48,6 +49,9 @@ logger = logging.getLogger("schema.errors")
 
 class GraphQLApiView(GraphiQLOfflineView):
     """graphene-django's view (with its offline GraphiQL), made spec-compliant and bounded."""
+
+    # The offline page, with a title and a Bearer header template (schema/templates).
+    graphiql_template = "graphiql.html"
 
     def dispatch(self, request, *args, **kwargs):
         # Replaces whatever the session middleware put there: on /graphql/ only
@@ -77,7 +81,9 @@ class GraphQLApiView(GraphiQLOfflineView):
                 self.operation_answer(request, entry, media_type)
                 for entry in (params if batch else [params])
             ]
-            return graphql_response(request, answers, media_type, batch=batch)
+            response = graphql_response(request, answers, media_type, batch=batch)
+            # Cookie mode: the refresh cookie a token mutation set or cleared.
+            return refresh_cookie_apply(request, response)
         except RequestError as error:
             return error_response(request, error)
         except DATABASE_UNAVAILABLE_ERRORS as error:

@@ -14,9 +14,9 @@ from django.db import connection, connections
 
 from accounts import services
 from accounts.exceptions import RefreshTokenReusedError
-from accounts.models import RefreshToken, User
+from accounts.models import RefreshToken, User, refresh_token_digest
 from accounts.services import token_obtain, token_refresh, token_revoke_all
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, rotations_aged_past_the_reuse_interval
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,9 +87,10 @@ def alice() -> User:
 
 
 def test_two_refreshes_with_one_token_inside_each_other_exactly_one_succeeds(
-    alice, hold_next_token_write_open
+    alice, hold_next_token_write_open, settings
 ):
-    # given
+    # given: the reuse interval off
+    settings.JWT_REFRESH_TOKEN_REUSE_INTERVAL = 0
     rt1 = token_obtain(username="alice", password=PASSWORD).refresh_token
     first_is_inside = hold_next_token_write_open()
 
@@ -106,8 +107,9 @@ def test_two_refreshes_with_one_token_inside_each_other_exactly_one_succeeds(
     assert not RefreshToken.objects.filter(revoked_at__isnull=True).exists()
 
 
-def test_many_simultaneous_refreshes_with_one_token_exactly_one_succeeds(alice):
-    # given
+def test_many_simultaneous_refreshes_with_one_token_exactly_one_succeeds(alice, settings):
+    # given: the reuse interval off
+    settings.JWT_REFRESH_TOKEN_REUSE_INTERVAL = 0
     rt1 = token_obtain(username="alice", password=PASSWORD).refresh_token
     start = threading.Barrier(6)
 
@@ -120,6 +122,49 @@ def test_many_simultaneous_refreshes_with_one_token_exactly_one_succeeds(alice):
 
     # then
     assert sorted(outcome(result) for result in results) == ["ok"] + ["reused"] * 5
+
+
+def test_five_parallel_refreshes_inside_the_reuse_interval_get_one_pair_and_the_chain_lives(
+    alice,
+):
+    # given
+    rt1 = token_obtain(username="alice", password=PASSWORD).refresh_token
+    start = threading.Barrier(5)
+
+    def refresh():
+        start.wait(timeout=10)
+        return token_refresh(refresh_token=rt1)
+
+    # when
+    results = run_in_threads(*[refresh] * 5)
+
+    # then: the same pair for all five
+    assert [outcome(result) for result in results] == ["ok"] * 5
+    assert len({(pair.access.token, pair.refresh_token) for pair in results}) == 1
+    # and: the chain lives, its one live token the pair's
+    live = RefreshToken.objects.get(revoked_at__isnull=True)
+    assert live.token_hash == refresh_token_digest(results[0].refresh_token)
+    assert token_refresh(refresh_token=results[0].refresh_token).refresh_token
+
+
+def test_five_parallel_repeats_after_the_reuse_interval_end_the_chain(alice):
+    # given: rt1 rotated, longer ago than the interval
+    rt1 = token_obtain(username="alice", password=PASSWORD).refresh_token
+    rt2 = token_refresh(refresh_token=rt1).refresh_token
+    rotations_aged_past_the_reuse_interval()
+    start = threading.Barrier(5)
+
+    def refresh():
+        start.wait(timeout=10)
+        return token_refresh(refresh_token=rt1)
+
+    # when
+    results = run_in_threads(*[refresh] * 5)
+
+    # then
+    assert [outcome(result) for result in results] == ["reused"] * 5
+    assert not RefreshToken.objects.filter(revoked_at__isnull=True).exists()
+    assert outcome(run_in_threads(lambda: token_refresh(refresh_token=rt2))[0]) == "reused"
 
 
 def test_logout_everywhere_during_a_refresh_leaves_no_live_token(alice, hold_next_token_write_open):

@@ -14,7 +14,9 @@ STRONG_SECRET = "k3Y-q" * 12
 
 def _import_settings_and_print(expression: str, **environment: str) -> subprocess.CompletedProcess:
     env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "JWT_"))
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "JWT_", "CORS_", "REFRESH_TOKEN_"))
     }
     env.update(environment)
     # The command is the test's own text, never outside input.

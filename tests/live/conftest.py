@@ -28,7 +28,15 @@ DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-password"
 STRONG_SECRET = "live-server-secret-" + "Zq8x2" * 10
 # Variables of the developer's shell that must not leak into a live server.
-PROJECT_VARIABLE_PREFIXES = ("DJANGO_", "DATABASE_URL", "REDIS_URL", "JWT_", "GRAPH", "CORS_")
+PROJECT_VARIABLE_PREFIXES = (
+    "DJANGO_",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "JWT_",
+    "GRAPH",
+    "CORS_",
+    "REFRESH_TOKEN_",
+)
 
 
 def free_port() -> int:

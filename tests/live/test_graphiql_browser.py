@@ -131,6 +131,16 @@ def test_sign_in_paste_the_bearer_header_and_query_in_graphiql(browser, gunicorn
     assert all(name.startswith(gunicorn_server.url) for name in resources), resources
 
 
+def test_the_page_has_a_title_and_a_bearer_header_template(browser, gunicorn_server):
+    # when
+    page = GraphiQLPage(browser)
+    page.open(gunicorn_server.graphql_url)
+
+    # then
+    assert browser.title == "GraphiQL · Organizations GraphQL API"
+    assert json.loads(page.headers_text()) == {"Authorization": "Bearer "}
+
+
 def test_docs_pane_shows_the_descriptions(browser, gunicorn_server):
     # given
     page = GraphiQLPage(browser)

@@ -47,7 +47,7 @@ export class Api {
     if (data.tokenAuth.claims.userId !== data.tokenAuth.user.id) {
       throw new ApiError("the token's claims name another user", []);
     }
-    this.session.store(data.tokenAuth);
+    this.session.store(bodyPair(data.tokenAuth));
     return data.tokenAuth.user;
   }
 
@@ -82,6 +82,17 @@ export class Api {
       await this.#anonymous.mutation(RefreshTokensDocument, { refreshToken }).toPromise(),
     );
     if (data.refreshToken === null) throw new ApiError("refreshToken answered null", []);
-    return data.refreshToken;
+    return bodyPair(data.refreshToken);
   }
+}
+
+/** The pair of a body-mode answer. This client keeps the refresh token itself (Node has no
+ *  cookie jar); `refreshToken` is null only when a browser app signs in with
+ *  `refreshTokenInCookie: true` (docs/frontend.md). */
+type BodyAnswer = Omit<TokenPair, "refreshToken"> & { readonly refreshToken: string | null };
+
+function bodyPair(answer: BodyAnswer): TokenPair {
+  const { refreshToken } = answer;
+  if (refreshToken === null) throw new ApiError("no refresh token in the body (cookie mode?)", []);
+  return { ...answer, refreshToken };
 }

@@ -1,7 +1,8 @@
 // The two tokens of one sign-in, and their refresh: ONE refresh in flight at a
 // time, shared by every request that needs it. Refresh tokens are single-use:
 // two refreshes racing with the same token count as reuse on the server
-// (REFRESH_TOKEN_REUSED), which ends the whole sign-in.
+// (REFRESH_TOKEN_REUSED), which ends the whole sign-in, unless the second comes
+// within the server's short reuse interval (JWT_REFRESH_TOKEN_REUSE_INTERVAL).
 
 /** What tokenAuth, refreshToken and changePassword hand out. */
 export interface TokenPair {

@@ -37,6 +37,8 @@ export const ErrorCode = {
   BatchTooLarge: 'BATCH_TOO_LARGE',
   /** The operation's query cost is above GRAPHQL_MAX_QUERY_COST; `extensions.cost` is {requested, maximum}. Nothing ran. */
   CostLimitExceeded: 'COST_LIMIT_EXCEEDED',
+  /** refreshToken or revokeToken read the refresh cookie, and the X-CSRF-Token header is missing or is not the `csrfToken` of that sign-in. */
+  CsrfTokenInvalid: 'CSRF_TOKEN_INVALID',
   /** The document is too costly to parse or validate: more tokens or comments than the parser's budgets, more field selections (fragments counted at every spread), fields sharing one response name, or fragment spreads in one selection set than their limits. */
   DocumentTooComplex: 'DOCUMENT_TOO_COMPLEX',
   /** The query text is longer than GRAPHQL_MAX_DOCUMENT_SIZE. */
@@ -55,6 +57,8 @@ export const ErrorCode = {
   InvalidCredentials: 'INVALID_CREDENTIALS',
   /** No such object, or one the caller may not see (the same answer for both). */
   NotFound: 'NOT_FOUND',
+  /** Cookie mode (refreshTokenInCookie, or refreshToken/revokeToken with no argument) from a request whose Origin is neither an allowed origin nor the API's own. */
+  OriginNotAllowed: 'ORIGIN_NOT_ALLOWED',
   /** `first` or `last` is above the maximum page size. */
   PageSizeTooLarge: 'PAGE_SIZE_TOO_LARGE',
   /** The allow-list mode is on and the document is not on the list (GRAPHQL_PERSISTED_QUERIES_ONLY). */

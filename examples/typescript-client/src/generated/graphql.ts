@@ -76,14 +76,14 @@ export type SignInMutationVariables = Exact<{
 }>;
 
 
-export type SignInMutation = { tokenAuth: { token: string, tokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, claims: { userId: string, username: string, expiresAt: string }, user: { id: string, username: string } } | null };
+export type SignInMutation = { tokenAuth: { token: string, tokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string, claims: { userId: string, username: string, expiresAt: string }, user: { id: string, username: string } } | null };
 
 export type RefreshTokensMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type RefreshTokensMutation = { refreshToken: { token: string, tokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string } | null };
+export type RefreshTokensMutation = { refreshToken: { token: string, tokenExpiresAt: string, refreshToken: string | null, refreshTokenExpiresAt: string } | null };
 
 export type SignOutMutationVariables = Exact<{
   refreshToken: string;

@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from config.health import healthz, readyz
+from config.jwks import jwks
 from schema.core.views import GraphQLApiView
 
 # CSRF does not apply: a /graphql/ request is authenticated by its Bearer
@@ -15,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path(".well-known/jwks.json", jwks, name="jwks"),
     path("graphql/", graphql_view, name="graphql"),
     # Without the slash too, answered the same: APPEND_SLASH would redirect a
     # GET (which clients do not follow with a POST) and fail a POST outright.

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
-from accounts.tokens import access_token_issue, password_fingerprint
+from accounts.tokens import ACCESS_TOKEN_JOSE_TYPE, access_token_issue, password_fingerprint
 from schema.core.worker_throttles import anonymous_preparations, refusal_memo
 
 PASSWORD = "correct-horse-battery"
@@ -99,7 +99,12 @@ def signed_token() -> Callable[..., str]:
         }
         claims.update(overrides)
         claims = {key: value for key, value in claims.items() if value is not None}
-        return jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=settings.JWT_ALGORITHM)
+        return jwt.encode(
+            claims,
+            settings.JWT_SIGNING_KEY,
+            algorithm=settings.JWT_ALGORITHM,
+            headers={"typ": ACCESS_TOKEN_JOSE_TYPE},
+        )
 
     return sign
 

@@ -131,7 +131,7 @@ X_FRAME_OPTIONS = "DENY"
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/graphql/?$"
 CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
-CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type")
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "dpop")
 CORS_ALLOW_CREDENTIALS = False
 CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=86400)
 
@@ -304,6 +304,21 @@ if not 0 <= JWT_LEEWAY < JWT_ACCESS_TOKEN_LIFETIME.total_seconds():
 SESSIONS_PER_USER_MAX = env.int("SESSIONS_PER_USER_MAX", default=20)
 if not 1 <= SESSIONS_PER_USER_MAX <= 100:
     raise ImproperlyConfigured("SESSIONS_PER_USER_MAX must be between 1 and 100.")
+# How long a verifier may cache /.well-known/jwks.json (RS256/ES256; config/jwks.py):
+# publish a new key (JWT_PREVIOUS_PUBLIC_KEYS) at least this long before it signs.
+JWT_JWKS_MAX_AGE = env.int("JWT_JWKS_MAX_AGE", default=300)
+if not 0 <= JWT_JWKS_MAX_AGE <= 86400:
+    raise ImproperlyConfigured("JWT_JWKS_MAX_AGE must be between 0 and 86400 seconds.")
+
+# DPoP (RFC 9449, accounts/dpop.py): sender-constrained tokens, opt-in per sign-in.
+# A proof is accepted for DPOP_PROOF_MAX_AGE seconds after its `iat` (plus
+# JWT_LEEWAY either side); its `jti` is remembered in the cache that long.
+DPOP_PROOF_MAX_AGE = env.int("DPOP_PROOF_MAX_AGE", default=60)
+if not 1 <= DPOP_PROOF_MAX_AGE <= 600:
+    raise ImproperlyConfigured("DPOP_PROOF_MAX_AGE must be between 1 and 600 seconds.")
+DPOP_ALGORITHMS = tuple(env.list("DPOP_ALGORITHMS", default=["ES256", "RS256", "EdDSA"]))
+if not DPOP_ALGORITHMS or not set(DPOP_ALGORITHMS) <= {"ES256", "RS256", "EdDSA"}:
+    raise ImproperlyConfigured("DPOP_ALGORITHMS must be a subset of ES256, RS256, EdDSA.")
 
 # Only django-graphql-jwt's decorators are used (schema/core/auth.py); these keep
 # the library's own defaults safe should any other part of it ever be reached.

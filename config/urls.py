@@ -4,13 +4,15 @@ from django.contrib import admin
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.dpop import dpop_challenged
 from config.health import healthz, readyz
 from config.jwks import jwks
 from schema.core.views import GraphQLApiView
 
 # CSRF does not apply: a /graphql/ request is authenticated by its Bearer
 # header only, never by a cookie, so a cross-site form carries no identity.
-graphql_view = csrf_exempt(GraphQLApiView.as_view())
+# A request refused for DPoP's sake answers with its WWW-Authenticate challenge.
+graphql_view = csrf_exempt(dpop_challenged(GraphQLApiView.as_view()))
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -12,6 +12,11 @@ from django.db import InterfaceError, OperationalError
 from graphql import GraphQLError, GraphQLSyntaxError
 
 from accounts.exceptions import (
+    DpopKeyMismatchError,
+    DpopProofInvalidError,
+    DpopProofReplayedError,
+    DpopProofRequiredError,
+    DpopProofTargetMismatchError,
     InvalidCredentialsError,
     RateLimitedError,
     RefreshTokenReusedError,
@@ -72,6 +77,11 @@ EXPECTED_ERRORS: tuple[tuple[type[Exception], ErrorCode], ...] = (
     (TokenExpiredError, ErrorCode.TOKEN_EXPIRED),
     (RefreshTokenReusedError, ErrorCode.REFRESH_TOKEN_REUSED),
     (TokenInvalidError, ErrorCode.TOKEN_INVALID),
+    (DpopProofRequiredError, ErrorCode.DPOP_PROOF_REQUIRED),
+    (DpopProofInvalidError, ErrorCode.DPOP_PROOF_INVALID),
+    (DpopProofReplayedError, ErrorCode.DPOP_PROOF_REPLAYED),
+    (DpopProofTargetMismatchError, ErrorCode.DPOP_PROOF_TARGET_MISMATCH),
+    (DpopKeyMismatchError, ErrorCode.DPOP_KEY_MISMATCH),
     (InvalidCredentialsError, ErrorCode.INVALID_CREDENTIALS),
     (RateLimitedError, ErrorCode.RATE_LIMITED),
     (PermissionDenied, ErrorCode.FORBIDDEN),

@@ -1,5 +1,6 @@
 """A minimal DPoP client for the tests: a key pair that signs proofs (RFC 9449)."""
 
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -7,11 +8,14 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from jwt.algorithms import get_default_algorithms
+from jwt.algorithms import OKPAlgorithm, get_default_algorithms
 
 from accounts.dpop import access_token_hash, jwk_thumbprint
 
 GRAPHQL_URL = "http://testserver/graphql/"
+# PyJWT names Ed25519 EdDSA only; RFC 9864's name signs the same way.
+_JWS = jwt.PyJWS()
+_JWS.register_algorithm("Ed25519", OKPAlgorithm())
 
 
 def _new_key(algorithm: str):
@@ -19,6 +23,7 @@ def _new_key(algorithm: str):
         return ec.generate_private_key(ec.SECP256R1())
     if algorithm == "RS256":
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    # EdDSA, Ed25519
     return ed25519.Ed25519PrivateKey.generate()
 
 
@@ -35,7 +40,7 @@ class DpopKey:
 
     @property
     def public_jwk(self) -> dict[str, Any]:
-        implementation = get_default_algorithms()[self.algorithm]
+        implementation = get_default_algorithms()[self.algorithm.replace("Ed25519", "EdDSA")]
         return implementation.to_jwk(self.private_key.public_key(), as_dict=True)
 
     @property
@@ -58,4 +63,5 @@ class DpopKey:
         payload = {name: value for name, value in payload.items() if value is not None}
         headers = {"typ": "dpop+jwt", "jwk": self.public_jwk, **(header or {})}
         headers = {name: value for name, value in headers.items() if value is not None}
-        return jwt.encode(payload, self.private_key, algorithm=self.algorithm, headers=headers)
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        return _JWS.encode(body, self.private_key, algorithm=self.algorithm, headers=headers)

@@ -316,9 +316,11 @@ if not 0 <= JWT_JWKS_MAX_AGE <= 86400:
 DPOP_PROOF_MAX_AGE = env.int("DPOP_PROOF_MAX_AGE", default=60)
 if not 1 <= DPOP_PROOF_MAX_AGE <= 600:
     raise ImproperlyConfigured("DPOP_PROOF_MAX_AGE must be between 1 and 600 seconds.")
-DPOP_ALGORITHMS = tuple(env.list("DPOP_ALGORITHMS", default=["ES256", "RS256", "EdDSA"]))
-if not DPOP_ALGORITHMS or not set(DPOP_ALGORITHMS) <= {"ES256", "RS256", "EdDSA"}:
-    raise ImproperlyConfigured("DPOP_ALGORITHMS must be a subset of ES256, RS256, EdDSA.")
+# Ed25519 is RFC 9864's name for EdDSA over Ed25519 (npm's `dpop` sends it).
+_DPOP_SUPPORTED_ALGORITHMS = ["ES256", "RS256", "EdDSA", "Ed25519"]
+DPOP_ALGORITHMS = tuple(env.list("DPOP_ALGORITHMS", default=_DPOP_SUPPORTED_ALGORITHMS))
+if not DPOP_ALGORITHMS or not set(DPOP_ALGORITHMS) <= set(_DPOP_SUPPORTED_ALGORITHMS):
+    raise ImproperlyConfigured("DPOP_ALGORITHMS must be a subset of ES256, RS256, EdDSA, Ed25519.")
 
 # Only django-graphql-jwt's decorators are used (schema/core/auth.py); these keep
 # the library's own defaults safe should any other part of it ever be reached.

@@ -44,7 +44,7 @@ def test_rfc_7638_thumbprint_example():
     assert jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
 
 
-@pytest.mark.parametrize("algorithm", ["ES256", "RS256", "EdDSA"])
+@pytest.mark.parametrize("algorithm", ["ES256", "RS256", "EdDSA", "Ed25519"])
 def test_a_valid_proof_of_each_allowed_algorithm_passes(algorithm):
     # given
     key = DpopKey(algorithm)

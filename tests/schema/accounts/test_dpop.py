@@ -88,7 +88,8 @@ def test_a_replayed_proof_is_refused(client, user, key):
     # then
     assert error_codes(replayed.json()) == ["DPOP_PROOF_REPLAYED"]
     assert (
-        replayed["WWW-Authenticate"] == 'DPoP error="invalid_dpop_proof", algs="ES256 RS256 EdDSA"'
+        replayed["WWW-Authenticate"]
+        == 'DPoP error="invalid_dpop_proof", algs="ES256 RS256 EdDSA Ed25519"'
     )
 
 

@@ -1,4 +1,8 @@
-"""Authentication from an access token, and of an HTTP request by its Bearer header."""
+"""Authentication from an access token, and of an HTTP request by its Authorization header.
+
+`Bearer <token>` for a plain token; `DPoP <token>` plus a `DPoP` proof header
+for a token bound to a key (accounts.dpop). A bound token sent as Bearer is refused.
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -6,11 +10,16 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
-from accounts.exceptions import AuthenticationError, TokenInvalidError
+from accounts.dpop import DPOP_SCHEME, dpop_bound_use, dpop_refused, dpop_request_check
+from accounts.exceptions import AuthenticationError, DpopProofRequiredError, TokenInvalidError
 from accounts.models import User
 from accounts.selectors import user_get_active
 from accounts.sessions import session_is_ended
-from accounts.tokens import access_token_decode, password_fingerprint_matches
+from accounts.tokens import (
+    access_token_decode,
+    access_token_dpop_jkt,
+    password_fingerprint_matches,
+)
 
 BEARER_SCHEME = "bearer"
 
@@ -57,17 +66,36 @@ def request_authenticate(request: HttpRequest) -> RequestAuthentication:
     act as a user signed in to the admin.
     """
     header = request.headers.get("Authorization", "").strip()
+    scheme, _, token = header.partition(" ")
+    scheme, token = scheme.lower(), token.strip()
+    # A proof alone is for tokenAuth/refreshToken; with `DPoP <token>` it covers the token.
+    dpop_request_check(request, access_token=token if scheme == DPOP_SCHEME else None)
     if not header:
         return RequestAuthentication(user=AnonymousUser())
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != BEARER_SCHEME or not token:
+    if scheme not in (BEARER_SCHEME, DPOP_SCHEME) or not token:
         return RequestAuthentication(
             user=AnonymousUser(),
-            failure=TokenInvalidError("The Authorization header must be 'Bearer <access token>'."),
+            failure=TokenInvalidError(
+                "The Authorization header must be 'Bearer <access token>' or 'DPoP <access token>'."
+            ),
         )
     try:
         authenticated = access_token_authenticate(token)
+        _sender_check(request, scheme=scheme, payload=authenticated.payload)
     except AuthenticationError as error:
+        if scheme == DPOP_SCHEME:
+            dpop_refused(request, error)
         return RequestAuthentication(user=AnonymousUser(), failure=error)
     return RequestAuthentication(user=authenticated.user, session_id=authenticated.payload["sid"])
+
+
+def _sender_check(request: HttpRequest, *, scheme: str, payload: dict[str, Any]) -> None:
+    """A DPoP-bound token only with a proof by its key; a plain one only as Bearer."""
+    jkt = access_token_dpop_jkt(payload)
+    if scheme == BEARER_SCHEME:
+        if jkt is not None:
+            raise dpop_refused(request, DpopProofRequiredError())
+        return
+    if jkt is None:
+        raise TokenInvalidError("The token is not bound to a DPoP key: send it as Bearer.")
+    dpop_bound_use(request, jkt=jkt)

@@ -51,3 +51,36 @@ class RateLimitedError(Exception):
     def __init__(self, retry_after: int, what: str = "password attempts") -> None:
         self.retry_after = retry_after
         super().__init__(f"Too many {what}. Try again in {retry_after} seconds.")
+
+
+class DpopError(AuthenticationError):
+    """A DPoP proof (RFC 9449) refused; `challenge` is its WWW-Authenticate error."""
+
+    challenge = "invalid_dpop_proof"
+
+
+class DpopProofInvalidError(DpopError):
+    default_message = "The DPoP proof is invalid."
+
+
+class DpopProofReplayedError(DpopError):
+    default_message = "This DPoP proof was already used: make a new proof for every request."
+
+
+class DpopProofTargetMismatchError(DpopError):
+    default_message = "The DPoP proof was made for another HTTP method or URL (htm/htu)."
+
+
+class DpopKeyMismatchError(DpopError):
+    challenge = "invalid_token"
+    default_message = (
+        "The DPoP proof is signed with another key than the one the token is bound to."
+    )
+
+
+class DpopProofRequiredError(DpopError):
+    challenge = "invalid_token"
+    default_message = (
+        "The token is bound to a DPoP key: send it as 'Authorization: DPoP <token>' "
+        "with a DPoP proof (refreshToken: with a DPoP proof header)."
+    )

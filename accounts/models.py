@@ -136,6 +136,9 @@ class RefreshToken(models.Model):
     successor_sealed = models.TextField(blank=True, default="", editable=False)
     user_agent = models.CharField(max_length=200, blank=True, default="")
     ip_network = models.CharField(max_length=50, blank=True, default="")
+    # DPoP (accounts.dpop): the thumbprint of the key the chain is bound to, or
+    # empty for a Bearer chain. Fixed at sign-in; a refresh needs a proof by it.
+    dpop_jkt = models.CharField(max_length=43, blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["user", "revoked_at"], name="refresh_user_live_idx")]

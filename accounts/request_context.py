@@ -17,12 +17,18 @@ graphene. tests/accounts/test_request_context.py fails if an attribute is set on
 anywhere else.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.http import HttpRequest
 
 from accounts.exceptions import AuthenticationError
+
+if TYPE_CHECKING:
+    from accounts.dpop import DpopProof
 
 # The one request attribute this module owns; nothing else reads it.
 _ATTRIBUTE = "_request_context"
@@ -60,6 +66,13 @@ class RequestContext:
     refresh_cookie: RefreshCookieChange | None = None
     # Set once the request reached the GraphQL endpoint: a log line is written.
     graphql_log: GraphQLLog | None = None
+    # The DPoP proof header (accounts.dpop): checked once, its `jti` recorded once.
+    dpop_checked: bool = False
+    dpop_proof: DpopProof | None = None
+    dpop_failure: AuthenticationError | None = None
+    dpop_recorded: bool = False
+    # Why the request was refused for DPoP's sake: its answer gets WWW-Authenticate.
+    dpop_refusal: AuthenticationError | None = None
 
     def graphql(self) -> GraphQLLog:
         """This GraphQL request's log entry, started on first use."""

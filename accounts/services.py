@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.dpop import dpop_bound_use, dpop_request_key
 from accounts.exceptions import (
     AuthenticationError,
     InvalidCredentialsError,
@@ -64,6 +65,7 @@ def _refresh_token_create(
     signed_in_at: datetime,
     expires_at: datetime,
     request: HttpRequest | None,
+    dpop_jkt: str = "",
 ) -> str:
     raw_token = secrets.token_urlsafe(32)
     RefreshToken.objects.create(
@@ -77,6 +79,7 @@ def _refresh_token_create(
         # What mySessions shows of the client that last used the session.
         user_agent=user_agent_of(request),
         ip_network=ip_network_of(request),
+        dpop_jkt=dpop_jkt,
     )
     return raw_token
 
@@ -128,7 +131,11 @@ def _user_lock(*, user_id: int) -> User | None:
 
 
 def _sign_in_chain_start(*, user: User, request: HttpRequest | None) -> TokenPair:
-    """A new sign-in chain (session) for `user`, whose row the caller has locked."""
+    """A new sign-in chain (session) for `user`, whose row the caller has locked.
+
+    Bound to the key of the request's DPoP proof, when it carries one.
+    """
+    dpop_jkt = dpop_request_key(request)
     _sessions_cap(user=user)
     signed_in_at = timezone.now()
     refresh_expires_at = signed_in_at + settings.JWT_REFRESH_TOKEN_LIFETIME
@@ -139,11 +146,15 @@ def _sign_in_chain_start(*, user: User, request: HttpRequest | None) -> TokenPai
         signed_in_at=signed_in_at,
         expires_at=refresh_expires_at,
         request=request,
+        dpop_jkt=dpop_jkt or "",
     )
     return TokenPair(
         user=user,
         access=access_token_issue(
-            user=user, orig_iat=int(signed_in_at.timestamp()), session_id=family.hex
+            user=user,
+            orig_iat=int(signed_in_at.timestamp()),
+            session_id=family.hex,
+            dpop_jkt=dpop_jkt,
         ),
         refresh_token=refresh_token,
         refresh_expires_at=refresh_expires_at,
@@ -226,6 +237,9 @@ def token_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> 
         raise TokenInvalidError("The refresh token is invalid.")
     if row.expires_at <= now:
         raise TokenExpiredError("The refresh token has expired. Sign in again.")
+    if row.dpop_jkt:
+        # A DPoP-bound chain: only the key's holder refreshes it (refused, not ended).
+        dpop_bound_use(request, jkt=row.dpop_jkt)
     # Refusals that revoke must commit their revocation: raised after the block.
     refusal: Exception | None = None
     with transaction.atomic():
@@ -260,9 +274,13 @@ def token_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> 
                 signed_in_at=row.signed_in_at,
                 expires_at=row.expires_at,
                 request=request,
+                dpop_jkt=row.dpop_jkt,
             )
             access = access_token_issue(
-                user=user, orig_iat=int(row.signed_in_at.timestamp()), session_id=row.family.hex
+                user=user,
+                orig_iat=int(row.signed_in_at.timestamp()),
+                session_id=row.family.hex,
+                dpop_jkt=row.dpop_jkt or None,
             )
             # Kept for a repeat of this token within the reuse interval.
             RefreshToken.objects.filter(pk=row.pk).update(

@@ -36,6 +36,13 @@ from jwt.utils import base64url_decode, base64url_encode
 from accounts.exceptions import TokenExpiredError, TokenInvalidError
 
 ACCESS_TOKEN_TYPE = "access"
+# The JOSE header `typ` of every access token (RFC 9068): a verifier elsewhere
+# tells an access token from any other JWT by it, before reading a claim.
+ACCESS_TOKEN_JOSE_TYPE = "at+jwt"
+# What PyJWT wrote by default, in the tokens signed before this one was set.
+LEGACY_JOSE_TYPE = "JWT"
+# DPoP (accounts.dpop): a bound token names its key's thumbprint in `cnf.jkt`.
+CONFIRMATION_CLAIM = "cnf"
 # Each claim we issue, with the type it must have. `token_version` is the user's
 # counter at issue time: bumping it (logout everywhere, password change) ends
 # every access token already issued. `pwd` fingerprints the password hash, so a
@@ -154,12 +161,17 @@ def _is_canonical_compact(token: str) -> bool:
 
 
 def access_token_issue(
-    *, user, orig_iat: int | None = None, session_id: str | None = None
+    *,
+    user,
+    orig_iat: int | None = None,
+    session_id: str | None = None,
+    dpop_jkt: str | None = None,
 ) -> AccessToken:
     """Sign a new access token for `user`; `orig_iat` carries the sign-in time.
 
     `session_id` is the sign-in chain's id (accounts.services pass it); without
     one (tests, tools) the token is a session of its own that no chain records.
+    `dpop_jkt` binds the token to a DPoP key (its `cnf.jkt` claim).
     """
     # Whole seconds, so `expires_at` is exactly the `exp` claim.
     now = timezone.now().replace(microsecond=0)
@@ -181,11 +193,12 @@ def access_token_issue(
         payload["iss"] = settings.JWT_ISSUER
     if settings.JWT_AUDIENCE:
         payload["aud"] = settings.JWT_AUDIENCE
+    if dpop_jkt is not None:
+        payload[CONFIRMATION_CLAIM] = {"jkt": dpop_jkt}
     algorithm = settings.JWT_ALGORITHM
     key = _prepared_key(algorithm, settings.JWT_SIGNING_KEY)
-    token = jwt.encode(
-        payload, key, algorithm=algorithm, headers={"kid": key_id(settings.JWT_VERIFYING_KEY)}
-    )
+    headers = {"kid": key_id(settings.JWT_VERIFYING_KEY), "typ": ACCESS_TOKEN_JOSE_TYPE}
+    token = jwt.encode(payload, key, algorithm=algorithm, headers=headers)
     return AccessToken(token=token, payload=payload, expires_at=expires_at)
 
 
@@ -232,6 +245,13 @@ def access_token_decode(token: str) -> dict[str, Any]:
             raise TokenInvalidError() from error
         else:
             break
+    typ = jwt.get_unverified_header(token).get("typ")
+    if typ == LEGACY_JOSE_TYPE:
+        # Signed by us before access tokens were typed (at most
+        # JWT_ACCESS_TOKEN_LIFETIME ago): refreshed, like a token without `sid`.
+        raise TokenExpiredError("The token predates typed access tokens; refresh it.")
+    if typ != ACCESS_TOKEN_JOSE_TYPE:
+        raise TokenInvalidError()
     if SESSION_CLAIM not in payload:
         # Signed by us before sessions existed (at most JWT_ACCESS_TOKEN_LIFETIME
         # ago): "expired" makes the client refresh, which issues one with `sid`,
@@ -244,4 +264,16 @@ def access_token_decode(token: str) -> dict[str, Any]:
             raise TokenInvalidError()
     if payload["token_type"] != ACCESS_TOKEN_TYPE:
         raise TokenInvalidError()
+    if access_token_dpop_jkt(payload) == "":
+        raise TokenInvalidError()
     return payload
+
+
+def access_token_dpop_jkt(payload: dict[str, Any]) -> str | None:
+    """The DPoP key thumbprint a verified token is bound to; None if unbound, "" if malformed."""
+    if CONFIRMATION_CLAIM not in payload:
+        return None
+    confirmation = payload[CONFIRMATION_CLAIM]
+    if not isinstance(confirmation, dict) or not isinstance(confirmation.get("jkt"), str):
+        return ""
+    return confirmation["jkt"]

@@ -4,18 +4,22 @@ from django.contrib import admin
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from accounts.dpop import dpop_challenged
 from config.health import healthz, readyz
+from config.jwks import jwks
 from schema.core.views import GraphQLApiView
 
 # Django's CSRF does not apply: a /graphql/ request is authenticated by its Bearer
 # header only, never by a cookie, so a cross-site form carries no identity. The
 # refresh cookie of cookie mode has its own checks (Origin, X-CSRF-Token).
-graphql_view = csrf_exempt(GraphQLApiView.as_view())
+# A request refused for DPoP's sake answers with its WWW-Authenticate challenge.
+graphql_view = csrf_exempt(dpop_challenged(GraphQLApiView.as_view()))
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path(".well-known/jwks.json", jwks, name="jwks"),
     path("graphql/", graphql_view, name="graphql"),
     # Without the slash too, answered the same: APPEND_SLASH would redirect a
     # GET (which clients do not follow with a POST) and fail a POST outright.

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.test import Client
 
 from accounts.models import RefreshToken, User
-from accounts.tokens import access_token_issue, password_fingerprint
+from accounts.tokens import ACCESS_TOKEN_JOSE_TYPE, access_token_issue, password_fingerprint
 from schema.core.worker_throttles import anonymous_preparations, refusal_memo
 
 PASSWORD = "correct-horse-battery"
@@ -108,7 +108,12 @@ def signed_token() -> Callable[..., str]:
         }
         claims.update(overrides)
         claims = {key: value for key, value in claims.items() if value is not None}
-        return jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=settings.JWT_ALGORITHM)
+        return jwt.encode(
+            claims,
+            settings.JWT_SIGNING_KEY,
+            algorithm=settings.JWT_ALGORITHM,
+            headers={"typ": ACCESS_TOKEN_JOSE_TYPE},
+        )
 
     return sign
 

@@ -145,7 +145,7 @@ CORS_ALLOWED_ORIGINS = env.list(
 # /graphql/token/: the same endpoint, where the refresh cookie is sent (its Path).
 CORS_URLS_REGEX = r"^/graphql(/token)?/?$"
 CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
-CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "x-csrf-token")
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "dpop", "x-csrf-token")
 CORS_ALLOW_CREDENTIALS = True
 CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=86400)
 
@@ -387,6 +387,23 @@ if not 0 <= JWT_LEEWAY < JWT_ACCESS_TOKEN_LIFETIME.total_seconds():
 SESSIONS_PER_USER_MAX = env.int("SESSIONS_PER_USER_MAX", default=20)
 if not 1 <= SESSIONS_PER_USER_MAX <= 100:
     raise ImproperlyConfigured("SESSIONS_PER_USER_MAX must be between 1 and 100.")
+# How long a verifier may cache /.well-known/jwks.json (RS256/ES256; config/jwks.py):
+# publish a new key (JWT_PREVIOUS_PUBLIC_KEYS) at least this long before it signs.
+JWT_JWKS_MAX_AGE = env.int("JWT_JWKS_MAX_AGE", default=300)
+if not 0 <= JWT_JWKS_MAX_AGE <= 86400:
+    raise ImproperlyConfigured("JWT_JWKS_MAX_AGE must be between 0 and 86400 seconds.")
+
+# DPoP (RFC 9449, accounts/dpop.py): sender-constrained tokens, opt-in per sign-in.
+# A proof is accepted for DPOP_PROOF_MAX_AGE seconds after its `iat` (plus
+# JWT_LEEWAY either side); its `jti` is remembered in the cache that long.
+DPOP_PROOF_MAX_AGE = env.int("DPOP_PROOF_MAX_AGE", default=60)
+if not 1 <= DPOP_PROOF_MAX_AGE <= 600:
+    raise ImproperlyConfigured("DPOP_PROOF_MAX_AGE must be between 1 and 600 seconds.")
+# Ed25519 is RFC 9864's name for EdDSA over Ed25519 (npm's `dpop` sends it).
+_DPOP_SUPPORTED_ALGORITHMS = ["ES256", "RS256", "EdDSA", "Ed25519"]
+DPOP_ALGORITHMS = tuple(env.list("DPOP_ALGORITHMS", default=_DPOP_SUPPORTED_ALGORITHMS))
+if not DPOP_ALGORITHMS or not set(DPOP_ALGORITHMS) <= set(_DPOP_SUPPORTED_ALGORITHMS):
+    raise ImproperlyConfigured("DPOP_ALGORITHMS must be a subset of ES256, RS256, EdDSA, Ed25519.")
 
 # Only django-graphql-jwt's decorators are used (schema/core/auth.py); these keep
 # the library's own defaults safe should any other part of it ever be reached.

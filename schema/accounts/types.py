@@ -145,6 +145,13 @@ class TokenClaims(graphene.ObjectType):
         description="The token's audience (`aud`); null when the server sets none.",
         resolver=lambda claims, info: claims.get("aud"),
     )
+    dpop_key_thumbprint = graphene.String(
+        description=(
+            "The RFC 7638 thumbprint of the DPoP key the token is bound to (`cnf.jkt`); null "
+            "for a Bearer token. A bound token is sent as `Authorization: DPoP <token>`."
+        ),
+        resolver=lambda claims, info: (claims.get("cnf") or {}).get("jkt"),
+    )
 
 
 PAYLOAD_DEPRECATION = "Use `claims`: the same claims, typed."
@@ -157,7 +164,10 @@ def token_pair_fields(*, required: bool) -> type:
     class Fields:
         token = graphene.String(
             required=required,
-            description="The access token: send it as `Authorization: Bearer <token>`." + when_null,
+            description=(
+                "The access token: send it as `Authorization: Bearer <token>` (`DPoP <token>` "
+                "with a proof when the sign-in was DPoP-bound)." + when_null
+            ),
         )
         token_expires_at = DateTime(
             required=required,

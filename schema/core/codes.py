@@ -25,6 +25,25 @@ ERROR_CODE_DESCRIPTIONS: dict[str, str] = {
         "refreshToken or revokeToken read the refresh cookie, and the X-CSRF-Token header "
         "is missing or is not the `csrfToken` of that sign-in."
     ),
+    "DPOP_PROOF_REQUIRED": (
+        "The token (or the refresh token's sign-in) is bound to a DPoP key: send "
+        "`Authorization: DPoP <token>` with a `DPoP` proof header (refreshToken: the proof "
+        "header). Also the answer to a DPoP-bound token sent as Bearer."
+    ),
+    "DPOP_PROOF_INVALID": (
+        "The `DPoP` proof header is malformed, not `typ: dpop+jwt`, of an algorithm not "
+        "allowed, carries a private or unusable `jwk`, has a bad signature, an `iat` outside "
+        "the accepted window, or an `ath` that is not the hash of the access token sent."
+    ),
+    "DPOP_PROOF_REPLAYED": (
+        "This DPoP proof (its `jti`) was already used: make a new proof for every request."
+    ),
+    "DPOP_PROOF_TARGET_MISMATCH": (
+        "The DPoP proof was made for another HTTP method (`htm`) or URL (`htu`)."
+    ),
+    "DPOP_KEY_MISMATCH": (
+        "The DPoP proof is signed by another key than the one the token or sign-in is bound to."
+    ),
     "RATE_LIMITED": (
         "Too many password attempts for the username or from the client's address, too many "
         "sign-ups or e-mail requests (MAIL_REQUESTS_*, SIGN_UPS_PER_IP), or the "

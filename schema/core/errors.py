@@ -13,6 +13,11 @@ from graphql import GraphQLError, GraphQLSyntaxError
 
 from accounts.exceptions import (
     CsrfTokenInvalidError,
+    DpopKeyMismatchError,
+    DpopProofInvalidError,
+    DpopProofReplayedError,
+    DpopProofRequiredError,
+    DpopProofTargetMismatchError,
     InvalidCredentialsError,
     OriginNotAllowedError,
     RateLimitedError,
@@ -76,6 +81,11 @@ EXPECTED_ERRORS: tuple[tuple[type[Exception], ErrorCode], ...] = (
     (OriginNotAllowedError, ErrorCode.ORIGIN_NOT_ALLOWED),
     (CsrfTokenInvalidError, ErrorCode.CSRF_TOKEN_INVALID),
     (TokenInvalidError, ErrorCode.TOKEN_INVALID),
+    (DpopProofRequiredError, ErrorCode.DPOP_PROOF_REQUIRED),
+    (DpopProofInvalidError, ErrorCode.DPOP_PROOF_INVALID),
+    (DpopProofReplayedError, ErrorCode.DPOP_PROOF_REPLAYED),
+    (DpopProofTargetMismatchError, ErrorCode.DPOP_PROOF_TARGET_MISMATCH),
+    (DpopKeyMismatchError, ErrorCode.DPOP_KEY_MISMATCH),
     (InvalidCredentialsError, ErrorCode.INVALID_CREDENTIALS),
     (RateLimitedError, ErrorCode.RATE_LIMITED),
     (PermissionDenied, ErrorCode.FORBIDDEN),

@@ -65,7 +65,7 @@ def test_new_tokens_name_the_current_key_and_are_signed_with_it(api, user, keys)
 
     # then
     header = jwt.get_unverified_header(token)
-    assert header == {"alg": keys.algorithm, "kid": key_id(keys.new[1]), "typ": "JWT"}
+    assert header == {"alg": keys.algorithm, "kid": key_id(keys.new[1]), "typ": "at+jwt"}
     assert jwt.decode(token, keys.new[1], algorithms=[keys.algorithm])["user_id"] == str(user.pk)
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(token, keys.old[1], algorithms=[keys.algorithm])

@@ -147,11 +147,13 @@ def manage(root: Path, *arguments: str, **overrides: str) -> None:
     _manage(_environment(root, **overrides), *arguments)
 
 
-def serve_gunicorn(root: Path, port: int, **overrides: str) -> Iterator[LiveServer]:
-    """gunicorn (2 workers) on `port`, for a fixture to `yield from`."""
+def serve_gunicorn(
+    root: Path, port: int, *, workers: int = 2, **overrides: str
+) -> Iterator[LiveServer]:
+    """gunicorn (2 workers unless told) on `port`, for a fixture to `yield from`."""
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     command = [gunicorn, "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", "2", "--access-logfile", "-"]
+    command += ["--workers", str(workers), "--access-logfile", "-"]
     yield from _serve(root, command, port, **overrides)
 
 

@@ -56,7 +56,14 @@ def node() -> str:
 def short_token_server(live_root) -> Iterator[LiveServer]:
     """gunicorn whose access tokens live 3 s, with a user who sees 23 organizations."""
     manage(live_root, "shell", "-c", SEED)
-    yield from serve_gunicorn(live_root, free_port(), JWT_ACCESS_TOKEN_LIFETIME="3", JWT_LEEWAY="0")
+    # A 1 s reuse interval: the client's reuse step waits it out (REUSE_INTERVAL_SECONDS).
+    yield from serve_gunicorn(
+        live_root,
+        free_port(),
+        JWT_ACCESS_TOKEN_LIFETIME="3",
+        JWT_LEEWAY="0",
+        JWT_REFRESH_TOKEN_REUSE_INTERVAL="1",
+    )
 
 
 def run_client(node: str, server: LiveServer, **settings: str) -> subprocess.CompletedProcess:
@@ -89,6 +96,7 @@ def test_example_client_runs_every_step(
         GRAPHQL_PASSWORD=PASSWORD,
         PAGE_SIZE=str(PAGE_SIZE),
         CLIENT_CLOCK_SKEW_SECONDS=clock_skew,
+        REUSE_INTERVAL_SECONDS="1",
     )
 
     # then

@@ -61,6 +61,8 @@ interface Settings {
   readonly refreshMarginMs: number;
   /** A client clock running behind (negative) never refreshes early: TOKEN_EXPIRED does it. */
   readonly clockSkewMs: number;
+  /** The server's JWT_REFRESH_TOKEN_REUSE_INTERVAL: a reuse within it gets the same pair. */
+  readonly reuseIntervalMs: number;
 }
 
 function readSettings(): Settings {
@@ -71,6 +73,7 @@ function readSettings(): Settings {
     pageSize: numberSetting("PAGE_SIZE", 10),
     refreshMarginMs: numberSetting("REFRESH_MARGIN_SECONDS", 30) * 1000,
     clockSkewMs: numberSetting("CLIENT_CLOCK_SKEW_SECONDS", 0) * 1000,
+    reuseIntervalMs: numberSetting("REUSE_INTERVAL_SECONDS", 5) * 1000,
   };
 }
 
@@ -175,9 +178,12 @@ async function shareOneRefresh(api: Api): Promise<void> {
   log("refresh", `access token expired; 3 concurrent requests answered; refreshes: ${refreshes}; TOKEN_EXPIRED answers retried: ${expired}`);
 }
 
-async function reuseEndsTheSignIn(api: Api): Promise<void> {
-  // Another tab refreshes with the same refresh token first: ours is now spent.
+async function reuseEndsTheSignIn(api: Api, reuseIntervalMs: number): Promise<void> {
+  // Another tab refreshes with the same refresh token first: ours is now spent. Within
+  // the server's reuse interval a second use would get the same pair (two tabs racing);
+  // after it, the second use is taken for theft.
   await api.refreshAnonymously(api.session.refreshToken);
+  await sleep(reuseIntervalMs + 1000);
   const refused = await failure(api.session.refresh(), SignedOutError);
   check(refused.message.includes("REFRESH_TOKEN_REUSED"), refused.message);
   check(!api.session.signedIn, "still signed in after a refused refresh");
@@ -201,7 +207,7 @@ async function main(): Promise<void> {
   await pageThroughOrganizations(api, settings.pageSize);
   await reactToPayloadErrors(api);
   await shareOneRefresh(api);
-  await reuseEndsTheSignIn(api);
+  await reuseEndsTheSignIn(api, settings.reuseIntervalMs);
   await signOut(newApi(settings), settings);
   console.log("OK: every step passed");
 }

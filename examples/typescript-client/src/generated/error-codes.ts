@@ -43,6 +43,16 @@ export const ErrorCode = {
   DocumentTooComplex: 'DOCUMENT_TOO_COMPLEX',
   /** The query text is longer than GRAPHQL_MAX_DOCUMENT_SIZE. */
   DocumentTooLarge: 'DOCUMENT_TOO_LARGE',
+  /** The DPoP proof is signed by another key than the one the token or sign-in is bound to. */
+  DpopKeyMismatch: 'DPOP_KEY_MISMATCH',
+  /** The `DPoP` proof header is malformed, not `typ: dpop+jwt`, of an algorithm not allowed, carries a private or unusable `jwk`, has a bad signature, an `iat` outside the accepted window, or an `ath` that is not the hash of the access token sent. */
+  DpopProofInvalid: 'DPOP_PROOF_INVALID',
+  /** This DPoP proof (its `jti`) was already used: make a new proof for every request. */
+  DpopProofReplayed: 'DPOP_PROOF_REPLAYED',
+  /** The token (or the refresh token's sign-in) is bound to a DPoP key: send `Authorization: DPoP <token>` with a `DPoP` proof header (refreshToken: the proof header). Also the answer to a DPoP-bound token sent as Bearer. */
+  DpopProofRequired: 'DPOP_PROOF_REQUIRED',
+  /** The DPoP proof was made for another HTTP method (`htm`) or URL (`htu`). */
+  DpopProofTargetMismatch: 'DPOP_PROOF_TARGET_MISMATCH',
   /** Signed in, but not allowed to do this. */
   Forbidden: 'FORBIDDEN',
   /** The document is not valid GraphQL syntax. */

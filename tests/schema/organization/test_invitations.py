@@ -13,6 +13,8 @@ from accounts.models import User
 from organization.models import Invitation, Membership
 from organization.services import invitation_create
 from tests.conftest import PASSWORD, error_codes
+from tests.schema.accounts.conftest import link_token
+from tests.schema.accounts.queries import REGISTER, VERIFY_EMAIL
 
 Role = Membership.Role
 
@@ -56,7 +58,7 @@ def token_from_link(text: str) -> str:
 
 
 def test_an_address_with_no_account_registers_then_accepts_and_is_a_member(
-    api, people, acme, django_capture_on_commit_callbacks
+    api, people, acme, django_capture_on_commit_callbacks, settings
 ):
     # given: the OWNER invites an address nobody has; the e-mail goes out on commit
     api.authenticate(people["owner"])
@@ -80,10 +82,21 @@ def test_an_address_with_no_account_registers_then_accepts_and_is_a_member(
     token = token_from_link(message.body)
     assert token not in str(Invitation.objects.values_list())
 
-    # when: they sign up with that address and verify it, then accept by the link's token
-    newcomer = User.objects.create_user(
-        username="newcomer", email="newcomer@example.com", password=PASSWORD, email_verified=True
-    )
+    # when: they sign up with that address (register), verify it with the link of the
+    # verification e-mail (verifyEmail), then accept by the invitation link's token
+    settings.SIGN_UP_ENABLED = True
+    api.token = None
+    with django_capture_on_commit_callbacks(execute=True):
+        registered = api.execute(
+            REGISTER,
+            {"email": "newcomer@example.com", "username": "newcomer", "password": PASSWORD},
+        )
+    assert registered["data"]["register"] == {"accepted": True, "errors": []}
+    verification = mail.outbox[-1]
+    assert verification.to == ["newcomer@example.com"]
+    verified = api.execute(VERIFY_EMAIL, {"token": link_token(verification.body)})
+    assert verified["data"]["verifyEmail"] == {"verified": True, "errors": []}
+    newcomer = User.objects.get(username="newcomer")
     api.authenticate(newcomer)
     result = api.execute(ACCEPT, {"by": {"token": token}})
 

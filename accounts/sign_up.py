@@ -238,8 +238,11 @@ def verification_mail_task(*, email: str) -> None:
 
 def mail_requests_throttle(*, email: str, request: HttpRequest | None, scope: str) -> None:
     """Count a request that mails `email` (MAIL_REQUESTS_PER_*), or raise RateLimitedError."""
-    limits = {f"address:{email_identity(email)}": settings.MAIL_REQUESTS_PER_ADDRESS}
+    # The client's address first: once it is over its budget, a request with yet
+    # another e-mail address writes no counter for that address.
+    limits = {}
     ip = client_ip(request)
     if ip:
         limits[f"ip:{ip_identity(ip)}"] = settings.MAIL_REQUESTS_PER_IP
+    limits[f"address:{email_identity(email)}"] = settings.MAIL_REQUESTS_PER_ADDRESS
     requests_throttle(scope=scope, limits=limits, what="e-mail requests")

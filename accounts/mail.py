@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from accounts.tasks import MailMessage, mail_deliver
+from accounts.tasks import MailMessage, mail_deliver, mail_seal
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def mail_render(*, template: str, context: dict) -> MailMessage:
 
 
 def _enqueue(to: str, message: MailMessage) -> None:
-    mail_deliver.enqueue(to=to, message=message.as_dict(), attempt=1)
+    mail_deliver.enqueue(to=to, message=mail_seal(message), attempt=1)
 
 
 def mail_send_on_commit(*, to: str, template: str, context: dict) -> None:

@@ -18,10 +18,11 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django_tasks import task
 
+from accounts.exceptions import RateLimitedError
 from accounts.mail import frontend_link, mail_send_on_commit
 from accounts.models import User
 from accounts.one_time_tokens import OneTimeTokenError, one_time_token_make, one_time_token_user
-from accounts.throttling import client_ip, email_identity, requests_throttle
+from accounts.throttling import client_ip, email_identity, ip_identity, requests_throttle
 from accounts.validators import password_length_error
 
 logger = logging.getLogger(__name__)
@@ -123,7 +124,11 @@ def user_register(
         raise ValidationError("Sign-up is closed on this server.", code="sign_up_disabled")
     ip = client_ip(request)
     if ip:
-        requests_throttle(scope="sign-up", limits={ip: settings.SIGN_UPS_PER_IP}, what="sign-ups")
+        # Counted as the other throttles count: an IPv6 client by its /64, which one
+        # host owns whole (a count per address would let it sign up without bound).
+        requests_throttle(
+            scope="sign-up", limits={ip_identity(ip): settings.SIGN_UPS_PER_IP}, what="sign-ups"
+        )
     errors: dict[str, list[ValidationError]] = {}
     try:
         email = email_check(email)
@@ -148,8 +153,9 @@ def user_register(
         # The same work as a sign-up (hashing included), and a mail to the owner
         # in place of the verification link: the answer reveals nothing.
         make_password(password)
-        for owner in owners:
-            _registration_attempt_mail_send(owner)
+        if _registration_attempt_mail_allowed(email):
+            for owner in owners:
+                _registration_attempt_mail_send(owner)
         return
     try:
         with transaction.atomic():
@@ -160,6 +166,26 @@ def user_register(
     except IntegrityError:
         # A concurrent sign-up took the username between the check and the insert.
         raise ValidationError({"username": _username_taken()}) from None
+
+
+def _registration_attempt_mail_allowed(email: str) -> bool:
+    """Whether the owner of `email` may get one more warning in this window.
+
+    Counted per address (MAIL_REQUESTS_PER_ADDRESS), as the other mails a stranger
+    can trigger: else sign-ups from many client addresses could flood one mailbox.
+    Past the budget the mail is dropped silently: a RATE_LIMITED answer would tell
+    a taken address from a new one.
+    """
+    try:
+        requests_throttle(
+            scope="registration-attempt",
+            limits={f"address:{email_identity(email)}": settings.MAIL_REQUESTS_PER_ADDRESS},
+            what="e-mail requests",
+        )
+    except RateLimitedError:
+        logger.info("A registration-attempt warning was not sent: over the address's budget.")
+        return False
+    return True
 
 
 def _registration_attempt_mail_send(owner: User) -> None:
@@ -212,8 +238,11 @@ def verification_mail_task(*, email: str) -> None:
 
 def mail_requests_throttle(*, email: str, request: HttpRequest | None, scope: str) -> None:
     """Count a request that mails `email` (MAIL_REQUESTS_PER_*), or raise RateLimitedError."""
-    limits = {f"address:{email_identity(email)}": settings.MAIL_REQUESTS_PER_ADDRESS}
+    # The client's address first: once it is over its budget, a request with yet
+    # another e-mail address writes no counter for that address.
+    limits = {}
     ip = client_ip(request)
     if ip:
-        limits[f"ip:{ip}"] = settings.MAIL_REQUESTS_PER_IP
+        limits[f"ip:{ip_identity(ip)}"] = settings.MAIL_REQUESTS_PER_IP
+    limits[f"address:{email_identity(email)}"] = settings.MAIL_REQUESTS_PER_ADDRESS
     requests_throttle(scope=scope, limits=limits, what="e-mail requests")

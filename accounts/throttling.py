@@ -293,7 +293,8 @@ def requests_throttle(*, scope: str, limits: dict[str, int], what: str) -> None:
     For actions a stranger could repeat to flood someone's mailbox or the
     server (sign-up, e-mail requests): every request counts, whatever its
     outcome, in fixed windows of MAIL_REQUESTS_WINDOW seconds. Over any limit,
-    RateLimitedError (and no slot is kept). Identities are keyed digests, as for
+    RateLimitedError (and no slot is kept); list the identity a client cannot
+    vary (its address) first. Identities are keyed digests, as for
     passwords; a cache failure fails open, logged.
     """
     now = _now()
@@ -306,7 +307,12 @@ def requests_throttle(*, scope: str, limits: dict[str, int], what: str) -> None:
         for identity, limit in limits.items():
             key = f"throttle:{scope}:{_digest(scope, identity)}:{window_index}"
             taken.append(key)
-            limited = _take_slot(key, retry_after + KEY_SLACK_SECONDS) > limit or limited
+            if _take_slot(key, retry_after + KEY_SLACK_SECONDS) > limit:
+                # Stop here: a refused request creates no counter for the identities
+                # after this one (else each refused request, with a new e-mail
+                # address, would still write a cache key).
+                limited = True
+                break
         if limited:
             for key in taken:
                 _give_slot_back(key)

@@ -7,7 +7,7 @@ from django.core import mail
 from django.db import transaction
 
 from accounts.mail import frontend_link, mail_render, mail_send_on_commit
-from accounts.tasks import mail_retry_delay
+from accounts.tasks import MailMessage, mail_deliver, mail_retry_delay, mail_seal
 
 CONTEXT = {
     "username": "alice",
@@ -94,3 +94,55 @@ def test_retry_delay_doubles_up_to_the_cap(settings):
     delays = [mail_retry_delay(attempt) for attempt in range(1, 9)]
     assert delays[:4] == [timedelta(seconds=s) for s in (60, 120, 240, 480)]
     assert delays[-1] == timedelta(seconds=3600)
+
+
+def test_the_queue_table_never_holds_a_message_in_clear(transactional_db, settings):
+    # given: the production task backend (a row per message in the database)
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    # when
+    with transaction.atomic():
+        mail_send_on_commit(to="alice@example.com", template="verify_email", context=CONTEXT)
+
+    # then: the row keeps neither the link (its token) nor the text
+    (row,) = DBTaskResult.objects.all()
+    stored = str(row.args_kwargs)
+    assert "token=abc" not in stored
+    assert "confirm" not in stored.lower()
+    # and the task opens it
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    mail_deliver.enqueue(**row.args_kwargs["kwargs"])
+    assert CONTEXT["link"] in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("queued_with", ["old key", "plain dict"])
+def test_messages_queued_before_a_key_rotation_or_sealing_are_delivered(db, settings, queued_with):
+    # given: a message sealed with the previous SECRET_KEY, or queued before sealing
+    message = MailMessage(template="verify_email", subject="S", text="T abc", html="<p>H</p>")
+    if queued_with == "old key":
+        sealed = mail_seal(message)
+        settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+        settings.SECRET_KEY = "a-new-secret-key-for-this-test-" + "x" * 20
+    else:
+        sealed = message.as_dict()
+
+    # when
+    mail_deliver.enqueue(to="alice@example.com", message=sealed, attempt=1)
+
+    # then
+    assert mail.outbox[0].body == "T abc"
+
+
+def test_a_message_no_key_opens_fails_its_task(db, settings):
+    # given
+    sealed = mail_seal(MailMessage(template="verify_email", subject="S", text="T", html="H"))
+    settings.SECRET_KEY = "a-new-secret-key-for-this-test-" + "x" * 20
+
+    # when
+    result = mail_deliver.enqueue(to="alice@example.com", message=sealed, attempt=1)
+
+    # then
+    assert result.status == "FAILED"
+    assert mail.outbox == []

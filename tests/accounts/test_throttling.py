@@ -323,3 +323,35 @@ def test_attempts_are_shared_with_another_process(limits, clock):
     # then: this process sees them
     with pytest.raises(RateLimitedError):
         password_attempt_reserve(username="alice", request=None)
+
+
+def test_a_request_refused_for_its_client_address_writes_no_counter_for_its_mail_address(
+    settings, clock
+):
+    # given: a client over its budget of e-mail requests
+    from django.core.cache import cache
+
+    from accounts.sign_up import mail_requests_throttle
+
+    settings.MAIL_REQUESTS_PER_IP = 1
+    settings.MAIL_REQUESTS_WINDOW = 3600
+    settings.TRUSTED_PROXIES = []
+    scope = "password-reset"
+    mail_requests_throttle(email="a@example.com", request=request_from("203.0.113.7"), scope=scope)
+
+    # when: it asks again, for a new address each time
+    for number in range(3):
+        with pytest.raises(RateLimitedError):
+            mail_requests_throttle(
+                email=f"new{number}@example.com", request=request_from("203.0.113.7"), scope=scope
+            )
+
+    # then: no counter exists for those addresses; the first one's does
+    window_index = int(clock.now // 3600)
+
+    def counter(email: str):
+        digest = throttling._digest(scope, f"address:{email}")
+        return cache.get(f"throttle:{scope}:{digest}:{window_index}")
+
+    assert counter("a@example.com") == 1
+    assert [counter(f"new{number}@example.com") for number in range(3)] == [None] * 3

@@ -175,6 +175,59 @@ def test_sign_up_is_throttled_per_client_address(execute_and_send, db, settings)
     assert User.objects.count() == 2
 
 
+def test_sign_up_counts_an_ipv6_client_by_its_64(api, execute_and_send, db, settings):
+    # given: two sign-ups from one /64, each from another address in it
+    settings.SIGN_UPS_PER_IP = 2
+    for number in range(2):
+        api.client.defaults["REMOTE_ADDR"] = f"2001:db8:1:2::{number + 1}"
+        execute_and_send(REGISTER, {**NEW, "username": f"c{number}", "email": f"{number}@x.io"})
+
+    # when: a third address of the same /64, and one of another /64
+    api.client.defaults["REMOTE_ADDR"] = "2001:db8:1:2:ffff::9"
+    result = execute_and_send(REGISTER, NEW)
+    api.client.defaults["REMOTE_ADDR"] = "2001:db8:1:3::1"
+    other = execute_and_send(REGISTER, {**NEW, "username": "d", "email": "d@x.io"})
+
+    # then
+    assert error_codes(result) == ["RATE_LIMITED"]
+    assert other["data"]["register"] == {"accepted": True, "errors": []}
+    assert User.objects.count() == 3
+
+
+def test_warnings_to_a_taken_address_are_bounded_whatever_the_client(
+    api, execute_and_send, user, settings
+):
+    # given: alice@example.com is alice's; sign-ups with it from many client addresses
+    settings.MAIL_REQUESTS_PER_ADDRESS = 2
+    results = []
+    for number in range(4):
+        api.client.defaults["REMOTE_ADDR"] = f"198.51.100.{number + 1}"
+        results.append(
+            execute_and_send(
+                REGISTER, {**NEW, "username": f"c{number}", "email": "alice@example.com"}
+            )
+        )
+
+    # then: the same answer every time, but alice gets two warnings, not four
+    assert all(r["data"]["register"] == {"accepted": True, "errors": []} for r in results)
+    assert [m.to for m in mail.outbox] == [["alice@example.com"]] * 2
+
+
+def test_mail_requests_count_an_ipv6_client_by_its_64(api, execute_and_send, db, settings):
+    # given
+    settings.MAIL_REQUESTS_PER_IP = 2
+    for number in range(2):
+        api.client.defaults["REMOTE_ADDR"] = f"2001:db8:1:2::{number + 1}"
+        execute_and_send(RESEND_VERIFICATION_EMAIL, {"email": f"n{number}@example.com"})
+
+    # when
+    api.client.defaults["REMOTE_ADDR"] = "2001:db8:1:2::77"
+    result = execute_and_send(RESEND_VERIFICATION_EMAIL, {"email": "n9@example.com"})
+
+    # then
+    assert error_codes(result) == ["RATE_LIMITED"]
+
+
 def test_resend_sends_a_new_link_to_an_unverified_account(api, execute_and_send, db):
     # given
     execute_and_send(REGISTER, NEW)

@@ -5,6 +5,7 @@ but the database, the cache and the signing key, as behind a load balancer.
 """
 
 import threading
+import time
 
 import pytest
 
@@ -34,8 +35,14 @@ def instances(shared_services, start_server) -> tuple[Server, Server]:
         "database_url": shared_services.database_url,
         "redis_url": shared_services.redis_url,
         "SIGN_IN_ATTEMPTS_PER_USERNAME": str(ATTEMPTS_PER_USERNAME),
+        "JWT_REFRESH_TOKEN_REUSE_INTERVAL": str(REUSE_INTERVAL_SECONDS),
     }
     return start_server(**environment), start_server(**environment)
+
+
+# Short, so that the tests can wait it out: within it a repeated refresh token gets
+# the same pair (two tabs racing); past it, a repeat is taken for theft.
+REUSE_INTERVAL_SECONDS = 1
 
 
 def sign_in(server: Server, username: str, password: str = PASSWORD) -> Answer:
@@ -118,7 +125,7 @@ def _at_the_same_moment(*calls) -> list[Answer]:
 
 
 @pytest.mark.parametrize("round_number", range(3))
-def test_the_same_refresh_token_sent_to_both_at_once_wins_once(
+def test_the_same_refresh_token_sent_to_both_at_once_gets_one_pair(
     instances, production_user, round_number
 ):
     # given
@@ -131,11 +138,16 @@ def test_the_same_refresh_token_sent_to_both_at_once_wins_once(
         lambda: refresh(first, refresh_token), lambda: refresh(second, refresh_token)
     )
 
-    # then: one success and one refusal; the refusal ended the chain, winner included
-    assert sorted(tuple(answer.codes) for answer in answers) == [(), ("REFRESH_TOKEN_REUSED",)]
-    (winner,) = [answer for answer in answers if answer.ok]
-    new_refresh_token = winner.body["data"]["refreshToken"]["refreshToken"]
-    assert refresh(first, new_refresh_token).codes == ["REFRESH_TOKEN_REUSED"]
+    # then: one rotation; the repeat, within the reuse interval, gets the same pair,
+    # and the chain lives on with it
+    assert [answer.codes for answer in answers] == [[], []], [a.text for a in answers]
+    pairs = {
+        (data["token"], data["refreshToken"])
+        for data in (answer.body["data"]["refreshToken"] for answer in answers)
+    }
+    assert len(pairs) == 1
+    ((_, new_refresh_token),) = pairs
+    assert refresh(second, new_refresh_token).ok
 
 
 def test_reuse_detected_on_one_instance_ends_the_chain_on_the_other(instances, production_user):
@@ -146,6 +158,7 @@ def test_reuse_detected_on_one_instance_ends_the_chain_on_the_other(instances, p
     rotated = refresh(first, stolen)
     assert rotated.ok, rotated.text
     current = rotated.body["data"]["refreshToken"]["refreshToken"]
+    time.sleep(REUSE_INTERVAL_SECONDS + 0.5)
 
     # when: the spent token comes back, to the second instance
     replay = refresh(second, stolen)

@@ -107,6 +107,7 @@ def _invitation_audit(
     action: AuditAction,
     *,
     actor: User,
+    organization: Organization,
     invitation: Invitation,
     request: HttpRequest | None,
     changes: dict | None = None,
@@ -114,7 +115,7 @@ def _invitation_audit(
     audit_record(
         action=action,
         actor=actor,
-        organization=invitation.organization,
+        organization=organization,
         target=invitation,
         target_label=invitation.email,
         changes=changes,
@@ -616,6 +617,7 @@ def invitation_create(
         _invitation_audit(
             AuditAction.INVITATION_CREATED,
             actor=actor,
+            organization=organization,
             invitation=invitation,
             request=request,
             changes={"role": [None, role]},
@@ -629,7 +631,7 @@ def invitation_resend(
     """Send a pending (or expired) invitation again, with a new token and a new expiry;
     the old link dies. OWNER or ADMIN; at most once per INVITATION_RESEND_INTERVAL_SECONDS."""
     with transaction.atomic():
-        _locked(invitation.organization)
+        organization = _locked(invitation.organization)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         _invitation_manager_check(actor=actor, invitation=invitation, action="resend invitations")
         now = timezone.now()
@@ -653,6 +655,7 @@ def invitation_resend(
         _invitation_audit(
             AuditAction.INVITATION_RESENT,
             actor=actor,
+            organization=organization,
             invitation=invitation,
             request=request,
             changes=None,
@@ -665,7 +668,7 @@ def invitation_revoke(
 ) -> Invitation:
     """Withdraw a pending (or expired) invitation; its link dies. OWNER or ADMIN."""
     with transaction.atomic():
-        _locked(invitation.organization)
+        organization = _locked(invitation.organization)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         _invitation_manager_check(actor=actor, invitation=invitation, action="revoke invitations")
         if invitation.status != Status.PENDING:
@@ -673,7 +676,11 @@ def invitation_revoke(
         invitation.status = Status.REVOKED
         invitation.save(update_fields=["status", "updated_at"])
         _invitation_audit(
-            AuditAction.INVITATION_REVOKED, actor=actor, invitation=invitation, request=request
+            AuditAction.INVITATION_REVOKED,
+            actor=actor,
+            organization=organization,
+            invitation=invitation,
+            request=request,
         )
         return invitation
 
@@ -713,6 +720,7 @@ def invitation_accept(
         _invitation_audit(
             AuditAction.INVITATION_ACCEPTED,
             actor=user,
+            organization=organization,
             invitation=invitation,
             request=request,
             changes={"role": [None, invitation.role]},
@@ -725,14 +733,18 @@ def invitation_decline(
 ) -> Invitation:
     """Say no to a pending invitation addressed to the user's verified e-mail address."""
     with transaction.atomic():
-        _locked(invitation.organization)
+        organization = _locked(invitation.organization)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         _pending_check(invitation, timezone.now())
         _invitee_check(user=user, invitation=invitation)
         invitation.status, invitation.answered_by = Status.DECLINED, user
         invitation.save(update_fields=["status", "answered_by", "updated_at"])
         _invitation_audit(
-            AuditAction.INVITATION_DECLINED, actor=user, invitation=invitation, request=request
+            AuditAction.INVITATION_DECLINED,
+            actor=user,
+            organization=organization,
+            invitation=invitation,
+            request=request,
         )
         return invitation
 

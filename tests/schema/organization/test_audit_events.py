@@ -105,7 +105,30 @@ def test_a_mutation_through_the_api_is_read_back_newest_first(api, people, acme)
     assert _actions(result) == ["ORGANIZATION_UPDATED", "ORGANIZATION_CREATED"]
 
 
-def test_a_rolled_back_mutation_leaves_no_event(api, people, acme):
+def test_a_mutation_that_fails_after_recording_leaves_no_event(api, people, acme, monkeypatch):
+    # given: the database fails on the row delete, after the event was written
+    from django.db import DatabaseError
+
+    def failing_delete(self, *args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(Membership, "delete", failing_delete)
+    api.authenticate(people["owner"])
+
+    # when
+    result = api.execute(
+        'mutation($id: ID!) { removeMember(organizationId: $id, username: "member") '
+        "{ errors { code } } }",
+        {"id": _id(acme)},
+    )
+
+    # then: the mutation failed and its transaction, event included, rolled back
+    assert error_codes(result) == ["INTERNAL_SERVER_ERROR"]
+    assert not AuditEvent.objects.filter(action=AuditAction.MEMBER_REMOVED).exists()
+    assert Membership.objects.filter(organization=acme, user=people["member"]).exists()
+
+
+def test_a_refused_mutation_leaves_no_event(api, people, acme):
     # given: a name that fails validation after the role check
     api.authenticate(people["owner"])
     count = AuditEvent.objects.count()

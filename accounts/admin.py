@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 
-from accounts.models import RefreshToken, User
+from accounts.models import AuditEvent, RefreshToken, User
 from accounts.removal import user_removal_objections
 from accounts.services import user_deactivate, user_delete
 
@@ -76,4 +76,26 @@ class RefreshTokenAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in RefreshToken._meta.fields]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: audit events are append-only (purge_audit_events is the only deletion)."""
+
+    list_display = ("created_at", "action", "actor_username", "organization_name", "target_label")
+    list_filter = ("action",)
+    search_fields = ("actor_username", "organization_name", "target_label", "request_id")
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -149,3 +149,97 @@ class RefreshToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class AuditAction(models.TextChoices):
+    """What an audit event records (accounts.audit); the GraphQL enum `AuditAction` mirrors it."""
+
+    SIGN_IN_SUCCEEDED = "SIGN_IN_SUCCEEDED", "Signed in with a password."
+    SIGN_IN_FAILED = "SIGN_IN_FAILED", "A sign-in with a wrong username or password."
+    SIGN_IN_THROTTLED = "SIGN_IN_THROTTLED", "Sign-ins refused: too many attempts."
+    REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED", "A used refresh token came again: session ended."
+    TOKEN_REVOKED = "TOKEN_REVOKED", "Signed out of one session (revokeToken)."
+    ALL_TOKENS_REVOKED = "ALL_TOKENS_REVOKED", "Signed out everywhere (revokeAllTokens)."
+    SESSION_REVOKED = "SESSION_REVOKED", "One session ended (revokeSession)."
+    PASSWORD_CHANGED = "PASSWORD_CHANGED", "The password was changed."
+    PASSWORD_RESET = "PASSWORD_RESET", "The password was reset through an e-mailed link."
+    ORGANIZATION_CREATED = "ORGANIZATION_CREATED", "An organization was created."
+    ORGANIZATION_UPDATED = "ORGANIZATION_UPDATED", "An organization's fields changed."
+    ORGANIZATION_DELETED = "ORGANIZATION_DELETED", "An organization was deleted."
+    MEMBER_ADDED = "MEMBER_ADDED", "A member was added (by staff)."
+    MEMBER_ROLE_CHANGED = "MEMBER_ROLE_CHANGED", "A member's role changed."
+    MEMBER_REMOVED = "MEMBER_REMOVED", "A member was removed."
+    MEMBER_LEFT = "MEMBER_LEFT", "A member left."
+    INVITATION_CREATED = "INVITATION_CREATED", "An invitation was sent."
+    INVITATION_RESENT = "INVITATION_RESENT", "An invitation was sent again."
+    INVITATION_REVOKED = "INVITATION_REVOKED", "An invitation was withdrawn."
+    INVITATION_ACCEPTED = "INVITATION_ACCEPTED", "An invitation was accepted."
+    INVITATION_DECLINED = "INVITATION_DECLINED", "An invitation was declined."
+    OWNERSHIP_TRANSFERRED = "OWNERSHIP_TRANSFERRED", "Ownership passed to another member."
+
+
+class AuditEventChangeRefused(Exception):
+    """An audit event was to be changed or deleted: they are append-only."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes; `purge_before` is the one deletion path."""
+
+    def update(self, **kwargs):
+        raise AuditEventChangeRefused("Audit events are append-only.")
+
+    def delete(self):
+        raise AuditEventChangeRefused("Audit events are append-only; see purge_audit_events.")
+
+    def purge_before(self, cutoff) -> int:
+        """Delete the events older than `cutoff` (the retention command's only path)."""
+        deleted, _ = models.QuerySet.delete(self.filter(created_at__lt=cutoff))
+        return deleted
+
+
+class AuditEvent(models.Model):
+    """One append-only audit event (written by accounts.audit.audit_record only)."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    # The account that acted; null for a stranger, or once the account is deleted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=True,
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    # Plain values, not a foreign key: the events outlive the organization.
+    organization_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    organization_name = models.CharField(max_length=200, blank=True)
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=254, blank=True)
+    # For updates: {field: [old, new]}; never a secret.
+    changes = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip_network = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization_id", "-created_at", "-id"], name="audit_org_time"),
+            models.Index(fields=["target_type", "target_id", "-created_at"], name="audit_target"),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_username}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditEventChangeRefused("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditEventChangeRefused("Audit events are append-only; see purge_audit_events.")

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django_tasks import task
 
 from accounts.mail import frontend_link, mail_send_on_commit
-from accounts.models import User
+from accounts.models import AuditAction, User
 from accounts.one_time_tokens import one_time_token_make
 from accounts.services import token_revoke_all
 from accounts.sign_up import email_check, mail_requests_throttle, token_check
@@ -46,7 +46,9 @@ def password_reset_mail_task(*, email: str) -> None:
         )
 
 
-def password_reset_confirm(*, token: str, new_password: str) -> User:
+def password_reset_confirm(
+    *, token: str, new_password: str, request: HttpRequest | None = None
+) -> User:
     """Set a new password with a reset link's token; every session of the user ends.
 
     The reset proves the mailbox too, so the address becomes verified. Raises
@@ -72,5 +74,5 @@ def password_reset_confirm(*, token: str, new_password: str) -> User:
         locked.email_verified = True
         locked.save(update_fields=["password", "email_verified"])
         # Every refresh token and every access token of the user ends.
-        token_revoke_all(user=locked)
+        token_revoke_all(user=locked, request=request, audit=AuditAction.PASSWORD_RESET)
     return locked

@@ -2,10 +2,11 @@
 
 import re
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import RefreshToken, User, refresh_token_digest
+from accounts.audit import SECURITY_ACTIONS
+from accounts.models import AuditEvent, RefreshToken, User, refresh_token_digest
 from accounts.tokens import password_fingerprint_matches
 
 # A primary key as the database has it: plain ASCII digits, no sign, no padding.
@@ -51,3 +52,12 @@ def session_list(*, user: User) -> list[RefreshToken]:
         expires_at__gt=timezone.now(),
     ).order_by("-created_at", "-pk")
     return [row for row in rows if password_fingerprint_matches(user, row.password_fingerprint)]
+
+
+def security_event_list_for_user(*, user) -> QuerySet[AuditEvent]:
+    """`user`'s own security events (sign-ins, sessions, passwords), any order."""
+    if not user.is_authenticated:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(
+        target_type="User", target_id=str(user.pk), action__in=SECURITY_ACTIONS
+    )

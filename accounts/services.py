@@ -21,15 +21,17 @@ from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.audit import audit_record, audit_sign_in_failed, audit_sign_in_throttled
 from accounts.dpop import dpop_bound_use, dpop_request_key
 from accounts.exceptions import (
     AuthenticationError,
     InvalidCredentialsError,
+    RateLimitedError,
     RefreshTokenReusedError,
     TokenExpiredError,
     TokenInvalidError,
 )
-from accounts.models import RefreshToken, User, refresh_token_digest
+from accounts.models import AuditAction, RefreshToken, User, refresh_token_digest
 from accounts.refresh_reuse import SealedPair, successor_seal, successor_unseal
 from accounts.removal import user_removal_check
 from accounts.sessions import ended_sessions_record, ip_network_of, user_agent_of
@@ -161,6 +163,28 @@ def _sign_in_chain_start(*, user: User, request: HttpRequest | None) -> TokenPai
     )
 
 
+_ACTOR_IS_USER = object()
+
+
+def _audit_own(
+    action: AuditAction,
+    *,
+    user: User,
+    request: HttpRequest | None,
+    actor: object = _ACTOR_IS_USER,
+    changes: dict | None = None,
+) -> None:
+    """An event about `user`'s own account (me.securityEvents shows it), by `user` by default."""
+    audit_record(
+        action=action,
+        actor=user if actor is _ACTOR_IS_USER else actor,
+        target=user,
+        target_label=user.get_username(),
+        changes=changes,
+        request=request,
+    )
+
+
 def _refresh_token_family_revoke(*, family: uuid.UUID) -> int:
     return _refresh_token_families_revoke(families=[family])
 
@@ -202,14 +226,19 @@ def token_obtain(*, username: str, password: str, request: HttpRequest | None = 
     or the hasher sees it (ValidationError).
     """
     _sign_in_input_check(username=username, password=password)
-    user = password_check_throttled(
-        username=username,
-        request=request,
-        check=lambda: authenticate(request, username=username, password=password),
-    )
+    try:
+        user = password_check_throttled(
+            username=username,
+            request=request,
+            check=lambda: authenticate(request, username=username, password=password),
+        )
+    except RateLimitedError:
+        audit_sign_in_throttled(username=username, request=request)
+        raise
     if user is None:
         # ModelBackend runs the hasher for unknown usernames too, so timing and
         # message are the same whether or not the user exists.
+        audit_sign_in_failed(username=username, request=request)
         raise InvalidCredentialsError()
     with transaction.atomic():
         locked = _user_lock(user_id=user.pk)
@@ -218,7 +247,9 @@ def token_obtain(*, username: str, password: str, request: HttpRequest | None = 
         if locked is None or locked.password != user.password or not locked.is_active:
             raise InvalidCredentialsError()
         update_last_login(None, locked)
-        return _sign_in_chain_start(user=locked, request=request)
+        pair = _sign_in_chain_start(user=locked, request=request)
+        _audit_own(AuditAction.SIGN_IN_SUCCEEDED, user=locked, request=request)
+        return pair
 
 
 def token_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> TokenPair:
@@ -256,6 +287,8 @@ def token_refresh(*, refresh_token: str, request: HttpRequest | None = None) -> 
             if repeated is not None:
                 return repeated
             _refresh_token_family_revoke(family=row.family)
+            # The presenter may be a thief: no actor, the chain's user is the target.
+            _audit_own(AuditAction.REFRESH_TOKEN_REUSED, user=user, request=request, actor=None)
             refusal = RefreshTokenReusedError()
         elif row.token_version is not None and row.token_version != user.token_version:
             # Every session ended since this sign-in (the user was deactivated,
@@ -338,7 +371,7 @@ def _rotation_repeat(*, user: User, row_pk: int, presented: str, now: datetime) 
     )
 
 
-def token_revoke(*, refresh_token: str) -> None:
+def token_revoke(*, refresh_token: str, request: HttpRequest | None = None) -> None:
     """Sign out: end the session that `refresh_token` belongs to, access tokens included."""
     row = RefreshToken.objects.filter(token_hash=_refresh_token_digest(refresh_token)).first()
     if row is None:
@@ -349,9 +382,12 @@ def token_revoke(*, refresh_token: str) -> None:
             return  # Deleted meanwhile: its chains went with it.
         newest = RefreshToken.objects.filter(family=row.family).order_by("-created_at").first()
         _sessions_end(user=user, rows=[newest])
+        _audit_own(AuditAction.TOKEN_REVOKED, user=user, request=request)
 
 
-def session_revoke(*, user: User, session_id: uuid.UUID) -> None:
+def session_revoke(
+    *, user: User, session_id: uuid.UUID, request: HttpRequest | None = None
+) -> None:
     """End one live session of `user`, its access tokens included.
 
     RefreshToken.DoesNotExist when `user` has no live session with this id
@@ -365,15 +401,28 @@ def session_revoke(*, user: User, session_id: uuid.UUID) -> None:
         if row is None:
             raise RefreshToken.DoesNotExist()
         _sessions_end(user=locked, rows=[row])
+        _audit_own(
+            AuditAction.SESSION_REVOKED,
+            user=locked,
+            request=request,
+            changes={"session": [session_id.hex, None]},
+        )
     user.ended_sessions, user.token_version = locked.ended_sessions, locked.token_version
 
 
-def token_revoke_all(*, user: User) -> None:
-    """Sign out everywhere: end every refresh token and every access token of `user`."""
+def token_revoke_all(
+    *, user: User, request: HttpRequest | None = None, audit: AuditAction | None = None
+) -> None:
+    """Sign out everywhere: end every refresh token and every access token of `user`.
+
+    Audited as `audit` (ALL_TOKENS_REVOKED when not given; a password reset
+    passes PASSWORD_RESET).
+    """
     with transaction.atomic():
         # The UPDATE takes the user's row lock, first, as everywhere else.
         User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
         _refresh_tokens_revoke_all(user=user)
+        _audit_own(audit or AuditAction.ALL_TOKENS_REVOKED, user=user, request=request)
     user.refresh_from_db(fields=["token_version"])
 
 
@@ -423,6 +472,7 @@ def user_password_change(
         locked.save(update_fields=["password", "token_version"])
         _refresh_tokens_revoke_all(user=locked)
         pair = _sign_in_chain_start(user=locked, request=request)
+        _audit_own(AuditAction.PASSWORD_CHANGED, user=locked, request=request)
     user.password, user.token_version = locked.password, locked.token_version
     return pair
 

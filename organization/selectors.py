@@ -13,7 +13,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.audit import SECURITY_ACTIONS
+from accounts.models import AuditEvent, User
 from organization.keyset import Keyset, Page, SortKey
 from organization.models import Invitation, Membership, Organization
 
@@ -295,4 +296,59 @@ def invitation_get_by_token(*, token: str) -> Invitation:
     """The invitation whose e-mail carried `token`; DoesNotExist when none."""
     return Invitation.objects.select_related("organization").get(
         token_hash=invitation_token_digest(token)
+    )
+
+
+# Audit events, newest first.
+AUDIT_EVENT_KEYSET = Keyset(
+    "AuditEvent", [SortKey("created_at", F("created_at"), datetime, descending=True)]
+)
+
+
+def audit_events_readable(*, user, organization: Organization) -> bool:
+    """Whether `user` may read an organization's audit events: its OWNER or ADMIN, or staff."""
+    return invitation_manageable(user=user, organization=organization)
+
+
+def audit_event_list_for_organization(
+    *,
+    organization_id: int,
+    action: str | None = None,
+    actor_username: str | None = None,
+    occurred_after: datetime | None = None,
+    occurred_before: datetime | None = None,
+) -> QuerySet[AuditEvent]:
+    """An organization's events, alive or deleted (check `audit_events_readable` first)."""
+    queryset = AuditEvent.objects.filter(organization_id=organization_id)
+    if action is not None:
+        queryset = queryset.filter(action=action)
+    if actor_username is not None:
+        queryset = queryset.filter(actor_username=actor_username)
+    return audit_event_time_filtered(queryset, after=occurred_after, before=occurred_before)
+
+
+def audit_event_time_filtered(
+    queryset: QuerySet[AuditEvent], *, after: datetime | None, before: datetime | None
+) -> QuerySet[AuditEvent]:
+    """The events of `queryset` strictly after `after` and strictly before `before`."""
+    if after is not None:
+        queryset = queryset.filter(created_at__gt=after)
+    if before is not None:
+        queryset = queryset.filter(created_at__lt=before)
+    return queryset
+
+
+def audit_event_visible(queryset: QuerySet[AuditEvent], *, user) -> QuerySet[AuditEvent]:
+    """The events `user` may see: of organizations they manage (staff: all), and their own
+    security events."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user_sees_all_organizations(user):
+        return queryset
+    managed = Membership.objects.filter(
+        user=user, role__in=(Membership.Role.OWNER, Membership.Role.ADMIN)
+    ).values("organization_id")
+    return queryset.filter(
+        Q(organization_id__in=managed)
+        | Q(target_type="User", target_id=str(user.pk), action__in=SECURITY_ACTIONS)
     )

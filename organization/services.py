@@ -21,12 +21,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.audit import audit_changes, audit_record
 from accounts.exceptions import RateLimitedError
 from accounts.mail import frontend_link, mail_send_on_commit
-from accounts.models import User
+from accounts.models import AuditAction, User
 from accounts.rate_limits import rate_limit_take
 from accounts.selectors import user_get_by_username
 from organization.models import Invitation, Membership, Organization
@@ -68,10 +70,57 @@ def _slug_candidates(name: str):
         yield f"{base}-{number}"
 
 
-def _save_new(organization: Organization, *, owner) -> None:
+def _save_new(organization: Organization, *, owner, request: HttpRequest | None) -> None:
     with transaction.atomic():
         organization.save()
         Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
+        audit_record(
+            action=AuditAction.ORGANIZATION_CREATED,
+            actor=owner,
+            organization=organization,
+            target=organization,
+            request=request,
+        )
+
+
+def _member_audit(
+    action: AuditAction,
+    *,
+    actor: User,
+    organization: Organization,
+    member: User,
+    request: HttpRequest | None,
+    changes: dict | None = None,
+) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        organization=organization,
+        target=member,
+        target_label=member.get_username(),
+        changes=changes,
+        request=request,
+    )
+
+
+def _invitation_audit(
+    action: AuditAction,
+    *,
+    actor: User,
+    organization: Organization,
+    invitation: Invitation,
+    request: HttpRequest | None,
+    changes: dict | None = None,
+) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        organization=organization,
+        target=invitation,
+        target_label=invitation.email,
+        changes=changes,
+        request=request,
+    )
 
 
 def organization_create(
@@ -82,6 +131,7 @@ def organization_create(
     description: str = "",
     contact_email: str = "",
     website: str = "",
+    request: HttpRequest | None = None,
 ) -> Organization:
     """Create an organization with `user` as its OWNER; the slug comes from the name if absent."""
     if not user.email_verified:
@@ -101,7 +151,7 @@ def organization_create(
     if slug:
         organization.full_clean()
         try:
-            _save_new(organization, owner=user)
+            _save_new(organization, owner=user, request=request)
         except IntegrityError:
             # A concurrent request took the slug between the check and the insert.
             raise _slug_taken_error() from None
@@ -113,7 +163,7 @@ def organization_create(
             continue
         organization.slug = candidate
         try:
-            _save_new(organization, owner=user)
+            _save_new(organization, owner=user, request=request)
         except IntegrityError:
             organization.pk = None
             continue
@@ -121,7 +171,13 @@ def organization_create(
     raise _slug_taken_error()
 
 
-def organization_update(*, user: User, organization: Organization, **changes: Any) -> Organization:
+def organization_update(
+    *,
+    user: User,
+    organization: Organization,
+    request: HttpRequest | None = None,
+    **changes: Any,
+) -> Organization:
     """Change the given fields only (partial update); OWNER or ADMIN."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
@@ -131,6 +187,7 @@ def organization_update(*, user: User, organization: Organization, **changes: An
         # role check and the write.
         organization = _locked(organization)
         _require_role(user=user, organization=organization, roles=MANAGER_ROLES, action="update it")
+        before = {field: getattr(organization, field) for field in changes}
         for field, value in changes.items():
             if value is None and field in CLEARABLE_FIELDS:
                 value = ""
@@ -143,14 +200,33 @@ def organization_update(*, user: User, organization: Organization, **changes: An
                 organization.save(update_fields=[*changes, "updated_at"])
         except IntegrityError:
             raise _slug_taken_error() from None
+        changed = audit_changes(before, {field: getattr(organization, field) for field in changes})
+        if changed:
+            audit_record(
+                action=AuditAction.ORGANIZATION_UPDATED,
+                actor=user,
+                organization=organization,
+                target=organization,
+                changes=changed,
+                request=request,
+            )
     return organization
 
 
-def organization_delete(*, user: User, organization: Organization) -> None:
+def organization_delete(
+    *, user: User, organization: Organization, request: HttpRequest | None = None
+) -> None:
     """Delete an organization and its memberships; OWNER only."""
     with transaction.atomic():
         organization = _locked(organization)
         _require_role(user=user, organization=organization, roles=(Role.OWNER,), action="delete it")
+        audit_record(
+            action=AuditAction.ORGANIZATION_DELETED,
+            actor=user,
+            organization=organization,
+            target=organization,
+            request=request,
+        )
         organization.delete()
 
 
@@ -189,7 +265,12 @@ def _member_of(organization: Organization, username: str) -> Membership:
 
 
 def membership_add(
-    *, actor: User, organization: Organization, username: str, role: str = Role.MEMBER
+    *,
+    actor: User,
+    organization: Organization,
+    username: str,
+    role: str = Role.MEMBER,
+    request: HttpRequest | None = None,
 ) -> Membership:
     """Staff only (the support path): add an active user by username, with any role.
 
@@ -214,11 +295,25 @@ def membership_add(
                     )
                 }
             )
-        return Membership.objects.create(organization=organization, user=user, role=role)
+        membership = Membership.objects.create(organization=organization, user=user, role=role)
+        _member_audit(
+            AuditAction.MEMBER_ADDED,
+            actor=actor,
+            organization=organization,
+            member=user,
+            request=request,
+            changes={"role": [None, role]},
+        )
+        return membership
 
 
 def membership_change_role(
-    *, actor: User, organization: Organization, username: str, role: str
+    *,
+    actor: User,
+    organization: Organization,
+    username: str,
+    role: str,
+    request: HttpRequest | None = None,
 ) -> Membership:
     """Give a member another role; an OWNER's membership and the OWNER role need an OWNER."""
     _role_check(role)
@@ -232,12 +327,28 @@ def membership_change_role(
             raise PermissionDenied("Only an OWNER can grant or take away the OWNER role.")
         if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(organization) == 1:
             raise _last_owner_error("role")
+        changes = audit_changes({"role": membership.role}, {"role": role})
         membership.role = role
         membership.save(update_fields=["role"])
+        if changes:
+            _member_audit(
+                AuditAction.MEMBER_ROLE_CHANGED,
+                actor=actor,
+                organization=organization,
+                member=membership.user,
+                request=request,
+                changes=changes,
+            )
         return membership
 
 
-def membership_remove(*, actor: User, organization: Organization, username: str) -> None:
+def membership_remove(
+    *,
+    actor: User,
+    organization: Organization,
+    username: str,
+    request: HttpRequest | None = None,
+) -> None:
     """Remove a member; OWNER or ADMIN, and only an OWNER removes an OWNER."""
     with transaction.atomic():
         organization = _locked(organization)
@@ -250,10 +361,20 @@ def membership_remove(*, actor: User, organization: Organization, username: str)
                 raise PermissionDenied("Only an OWNER can remove an OWNER.")
             if _owner_count(organization) == 1:
                 raise _last_owner_error("username")
+        _member_audit(
+            AuditAction.MEMBER_REMOVED,
+            actor=actor,
+            organization=organization,
+            member=membership.user,
+            request=request,
+            changes={"role": [membership.role, None]},
+        )
         membership.delete()
 
 
-def membership_leave(*, user: User, organization: Organization) -> None:
+def membership_leave(
+    *, user: User, organization: Organization, request: HttpRequest | None = None
+) -> None:
     """Leave an organization; its last OWNER cannot."""
     with transaction.atomic():
         organization = _locked(organization)
@@ -262,11 +383,23 @@ def membership_leave(*, user: User, organization: Organization) -> None:
             raise ValidationError("You are not a member of this organization.", code="not_member")
         if membership.role == Role.OWNER and _owner_count(organization) == 1:
             raise _last_owner_error(None)
+        _member_audit(
+            AuditAction.MEMBER_LEFT,
+            actor=user,
+            organization=organization,
+            member=user,
+            request=request,
+            changes={"role": [membership.role, None]},
+        )
         membership.delete()
 
 
 def organization_transfer_ownership(
-    *, actor: User, organization: Organization, username: str
+    *,
+    actor: User,
+    organization: Organization,
+    username: str,
+    request: HttpRequest | None = None,
 ) -> Membership:
     """Make a member OWNER in the actor's place (OWNER only); the actor becomes ADMIN.
 
@@ -288,10 +421,19 @@ def organization_transfer_ownership(
                     )
                 }
             )
+        changes = audit_changes({"role": membership.role}, {"role": Role.OWNER})
         if membership.role != Role.OWNER:
             membership.role = Role.OWNER
             membership.save(update_fields=["role"])
         Membership.objects.filter(organization=organization, user=actor).update(role=Role.ADMIN)
+        _member_audit(
+            AuditAction.OWNERSHIP_TRANSFERRED,
+            actor=actor,
+            organization=organization,
+            member=membership.user,
+            request=request,
+            changes={**changes, "previous_owner_role": [Role.OWNER, Role.ADMIN]},
+        )
         return membership
 
 
@@ -418,7 +560,12 @@ def invitation_send(*, issued: IssuedInvitation) -> None:
 
 
 def invitation_create(
-    *, actor: User, organization: Organization, email: str, role: str = Role.MEMBER
+    *,
+    actor: User,
+    organization: Organization,
+    email: str,
+    role: str = Role.MEMBER,
+    request: HttpRequest | None = None,
 ) -> IssuedInvitation:
     """Invite an e-mail address (OWNER or ADMIN; only an OWNER invites an OWNER).
 
@@ -467,14 +614,24 @@ def invitation_create(
         invitation.save()
         issued = IssuedInvitation(invitation=invitation, token=raw_token)
         invitation_send(issued=issued)
+        _invitation_audit(
+            AuditAction.INVITATION_CREATED,
+            actor=actor,
+            organization=organization,
+            invitation=invitation,
+            request=request,
+            changes={"role": [None, role]},
+        )
         return issued
 
 
-def invitation_resend(*, actor: User, invitation: Invitation) -> IssuedInvitation:
+def invitation_resend(
+    *, actor: User, invitation: Invitation, request: HttpRequest | None = None
+) -> IssuedInvitation:
     """Send a pending (or expired) invitation again, with a new token and a new expiry;
     the old link dies. OWNER or ADMIN; at most once per INVITATION_RESEND_INTERVAL_SECONDS."""
     with transaction.atomic():
-        _locked(invitation.organization)
+        organization = _locked(invitation.organization)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         _invitation_manager_check(actor=actor, invitation=invitation, action="resend invitations")
         now = timezone.now()
@@ -495,19 +652,36 @@ def invitation_resend(*, actor: User, invitation: Invitation) -> IssuedInvitatio
         invitation.save(update_fields=["token_hash", "expires_at", "sent_at", "updated_at"])
         issued = IssuedInvitation(invitation=invitation, token=raw_token)
         invitation_send(issued=issued)
+        _invitation_audit(
+            AuditAction.INVITATION_RESENT,
+            actor=actor,
+            organization=organization,
+            invitation=invitation,
+            request=request,
+            changes=None,
+        )
         return issued
 
 
-def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+def invitation_revoke(
+    *, actor: User, invitation: Invitation, request: HttpRequest | None = None
+) -> Invitation:
     """Withdraw a pending (or expired) invitation; its link dies. OWNER or ADMIN."""
     with transaction.atomic():
-        _locked(invitation.organization)
+        organization = _locked(invitation.organization)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         _invitation_manager_check(actor=actor, invitation=invitation, action="revoke invitations")
         if invitation.status != Status.PENDING:
             _pending_check(invitation, timezone.now())
         invitation.status = Status.REVOKED
         invitation.save(update_fields=["status", "updated_at"])
+        _invitation_audit(
+            AuditAction.INVITATION_REVOKED,
+            actor=actor,
+            organization=organization,
+            invitation=invitation,
+            request=request,
+        )
         return invitation
 
 
@@ -526,7 +700,9 @@ def _invitee_check(*, user: User, invitation: Invitation) -> None:
         )
 
 
-def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
+def invitation_accept(
+    *, user: User, invitation: Invitation, request: HttpRequest | None = None
+) -> Membership:
     """Join the organization with the invitation's role; the invitee's verified e-mail
     address must be the invited one."""
     with transaction.atomic():
@@ -541,18 +717,35 @@ def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
         )
         invitation.status, invitation.answered_by = Status.ACCEPTED, user
         invitation.save(update_fields=["status", "answered_by", "updated_at"])
+        _invitation_audit(
+            AuditAction.INVITATION_ACCEPTED,
+            actor=user,
+            organization=organization,
+            invitation=invitation,
+            request=request,
+            changes={"role": [None, invitation.role]},
+        )
         return membership
 
 
-def invitation_decline(*, user: User, invitation: Invitation) -> Invitation:
+def invitation_decline(
+    *, user: User, invitation: Invitation, request: HttpRequest | None = None
+) -> Invitation:
     """Say no to a pending invitation addressed to the user's verified e-mail address."""
     with transaction.atomic():
-        _locked(invitation.organization)
+        organization = _locked(invitation.organization)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         _pending_check(invitation, timezone.now())
         _invitee_check(user=user, invitation=invitation)
         invitation.status, invitation.answered_by = Status.DECLINED, user
         invitation.save(update_fields=["status", "answered_by", "updated_at"])
+        _invitation_audit(
+            AuditAction.INVITATION_DECLINED,
+            actor=user,
+            organization=organization,
+            invitation=invitation,
+            request=request,
+        )
         return invitation
 
 

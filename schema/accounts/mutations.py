@@ -145,9 +145,11 @@ class RevokeToken(graphene.Mutation):
     @classmethod
     def mutate(cls, root, info, refresh_token: str | None = None):
         if refresh_token is not None:
-            token_revoke(refresh_token=refresh_token)
+            token_revoke(refresh_token=refresh_token, request=info.context)
             return cls(revoked=True)
-        with_cookie_refresh_token(info.context, lambda token: token_revoke(refresh_token=token))
+        with_cookie_refresh_token(
+            info.context, lambda token: token_revoke(refresh_token=token, request=info.context)
+        )
         refresh_cookie_clear(info.context)
         return cls(revoked=True)
 
@@ -167,7 +169,7 @@ class RevokeAllTokens(graphene.Mutation):
     @classmethod
     @login_required
     def mutate(cls, root, info):
-        token_revoke_all(user=info.context.user)
+        token_revoke_all(user=info.context.user, request=info.context)
         return cls(revoked=True)
 
 

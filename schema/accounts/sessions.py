@@ -150,7 +150,7 @@ class RevokeSession(AccountBaseMutation):
     def perform_mutation(cls, root, info, id: str):
         session_id = session_id_from_global_id(id)
         try:
-            session_revoke(user=info.context.user, session_id=session_id)
+            session_revoke(user=info.context.user, session_id=session_id, request=info.context)
         except RefreshToken.DoesNotExist:
             raise not_found_error(SESSION_TYPE_NAME) from None
         return cls(revoked_id=to_global_id(SESSION_TYPE_NAME, session_id.hex))

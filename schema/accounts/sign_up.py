@@ -142,7 +142,7 @@ class ResetPassword(AccountBaseMutation):
 
     @classmethod
     def perform_mutation(cls, root, info, token: str, new_password: str):
-        password_reset_confirm(token=token, new_password=new_password)
+        password_reset_confirm(token=token, new_password=new_password, request=info.context)
         return cls(password_changed=True)
 
 

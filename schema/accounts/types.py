@@ -9,6 +9,7 @@ from graphql_relay import to_global_id
 
 from accounts.models import User
 from organization.selectors import user_sees_all_organizations, user_visible
+from schema.accounts.audit import resolve_security_events, security_events_field
 from schema.core.ids import Node
 from schema.core.scalars import DateTime
 
@@ -69,6 +70,7 @@ class UserType(DjangoObjectType):
         ),
         resolver=_private("email_verified"),
     )
+    security_events = security_events_field()
 
     class Meta:
         model = User
@@ -92,6 +94,8 @@ class UserType(DjangoObjectType):
     def get_queryset(cls, queryset, info):
         # `node(id:)` finds only a user the caller may see; any other is NOT_FOUND.
         return user_visible(queryset, user=info.context.user)
+
+    resolve_security_events = staticmethod(resolve_security_events)
 
 
 def _timestamp(claim: str):

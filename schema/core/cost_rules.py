@@ -40,6 +40,7 @@ COST_OVERRIDES: dict[str, int] = {
     "OrganizationConnection.totalCount": 1,
     "MembershipConnection.totalCount": 1,
     "InvitationConnection.totalCount": 1,
+    "AuditEventConnection.totalCount": 1,
 }
 
 

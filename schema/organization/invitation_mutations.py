@@ -103,7 +103,11 @@ class InviteMember(OrganizationBaseMutation):
     def perform_mutation(cls, root, info, organization_id, email, role):
         organization = visible_organization(info, organization_id)
         issued = invitation_create(
-            actor=info.context.user, organization=organization, email=email, role=role
+            request=info.context,
+            actor=info.context.user,
+            organization=organization,
+            email=email,
+            role=role,
         )
         return cls(invitation=issued.invitation)
 
@@ -129,7 +133,7 @@ class AcceptInvitation(OrganizationBaseMutation):
     @login_required
     def perform_mutation(cls, root, info, by):
         invitation = invitation_by_lookup(info, by)
-        invitation_accept(user=info.context.user, invitation=invitation)
+        invitation_accept(request=info.context, user=info.context.user, invitation=invitation)
         return cls(organization=visible_organization_by_pk(info, invitation.organization_id))
 
 
@@ -153,7 +157,11 @@ class DeclineInvitation(OrganizationBaseMutation):
     @login_required
     def perform_mutation(cls, root, info, by):
         invitation = invitation_by_lookup(info, by)
-        return cls(invitation=invitation_decline(user=info.context.user, invitation=invitation))
+        return cls(
+            invitation=invitation_decline(
+                request=info.context, user=info.context.user, invitation=invitation
+            )
+        )
 
 
 class RevokeInvitation(OrganizationBaseMutation):
@@ -174,7 +182,11 @@ class RevokeInvitation(OrganizationBaseMutation):
     @login_required
     def perform_mutation(cls, root, info, id):
         invitation = visible_invitation(info, id)
-        return cls(invitation=invitation_revoke(actor=info.context.user, invitation=invitation))
+        return cls(
+            invitation=invitation_revoke(
+                request=info.context, actor=info.context.user, invitation=invitation
+            )
+        )
 
 
 class ResendInvitation(OrganizationBaseMutation):
@@ -197,7 +209,9 @@ class ResendInvitation(OrganizationBaseMutation):
     @login_required
     def perform_mutation(cls, root, info, id):
         invitation = visible_invitation(info, id)
-        issued = invitation_resend(actor=info.context.user, invitation=invitation)
+        issued = invitation_resend(
+            request=info.context, actor=info.context.user, invitation=invitation
+        )
         return cls(invitation=issued.invitation)
 
 

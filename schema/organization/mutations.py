@@ -75,7 +75,9 @@ class CreateOrganization(OrganizationBaseMutation):
     @classmethod
     @login_required
     def perform_mutation(cls, root, info, **arguments):
-        organization = organization_create(user=info.context.user, **arguments)
+        organization = organization_create(
+            request=info.context, user=info.context.user, **arguments
+        )
         return cls(organization=visible_organization_by_pk(info, organization.pk))
 
 
@@ -104,7 +106,9 @@ class UpdateOrganization(OrganizationBaseMutation):
     @login_required
     def perform_mutation(cls, root, info, id, **changes):
         organization = visible_organization(info, id)
-        organization_update(user=info.context.user, organization=organization, **changes)
+        organization_update(
+            request=info.context, user=info.context.user, organization=organization, **changes
+        )
         return cls(organization=visible_organization_by_pk(info, organization.pk))
 
 
@@ -123,7 +127,7 @@ class DeleteOrganization(OrganizationBaseMutation):
     @login_required
     def perform_mutation(cls, root, info, id):
         organization = visible_organization(info, id)
-        organization_delete(user=info.context.user, organization=organization)
+        organization_delete(request=info.context, user=info.context.user, organization=organization)
         return cls(deleted_id=id)
 
 
@@ -148,7 +152,11 @@ class AddMember(OrganizationBaseMutation):
     def perform_mutation(cls, root, info, organization_id, username, role):
         organization = visible_organization(info, organization_id)
         membership = membership_add(
-            actor=info.context.user, organization=organization, username=username, role=role
+            request=info.context,
+            actor=info.context.user,
+            organization=organization,
+            username=username,
+            role=role,
         )
         return cls(membership=membership)
 
@@ -175,7 +183,11 @@ class ChangeMemberRole(OrganizationBaseMutation):
     def perform_mutation(cls, root, info, organization_id, username, role):
         organization = visible_organization(info, organization_id)
         membership = membership_change_role(
-            actor=info.context.user, organization=organization, username=username, role=role
+            request=info.context,
+            actor=info.context.user,
+            organization=organization,
+            username=username,
+            role=role,
         )
         return cls(membership=membership)
 
@@ -202,7 +214,12 @@ class RemoveMember(OrganizationBaseMutation):
     @login_required
     def perform_mutation(cls, root, info, organization_id, username):
         organization = visible_organization(info, organization_id)
-        membership_remove(actor=info.context.user, organization=organization, username=username)
+        membership_remove(
+            request=info.context,
+            actor=info.context.user,
+            organization=organization,
+            username=username,
+        )
         return cls(organization=visible_organization_by_pk(info, organization.pk))
 
 
@@ -221,7 +238,7 @@ class LeaveOrganization(OrganizationBaseMutation):
     @login_required
     def perform_mutation(cls, root, info, organization_id):
         organization = visible_organization(info, organization_id)
-        membership_leave(user=info.context.user, organization=organization)
+        membership_leave(request=info.context, user=info.context.user, organization=organization)
         return cls(left_id=organization_id)
 
 
@@ -245,7 +262,10 @@ class TransferOwnership(OrganizationBaseMutation):
     def perform_mutation(cls, root, info, organization_id, username):
         organization = visible_organization(info, organization_id)
         organization_transfer_ownership(
-            actor=info.context.user, organization=organization, username=username
+            request=info.context,
+            actor=info.context.user,
+            organization=organization,
+            username=username,
         )
         return cls(organization=visible_organization_by_pk(info, organization.pk))
 

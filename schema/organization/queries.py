@@ -3,6 +3,7 @@
 import graphene
 
 from organization.models import Organization
+from schema.accounts.audit import AuditEventType
 from schema.accounts.sessions import SessionType
 from schema.accounts.types import UserType
 from schema.core.auth import login_required
@@ -20,6 +21,7 @@ NODE_TYPES = {
     "User": UserType,
     "Invitation": InvitationType,
     "Session": SessionType,
+    "AuditEvent": AuditEventType,
 }
 LOOKUP_DEPRECATION = "Use `by: {id: ...}` or `by: {slug: ...}`; removed in the next release."
 

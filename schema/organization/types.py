@@ -19,6 +19,7 @@ from organization.selectors import (
     organization_visible,
     organization_with_member_count,
 )
+from schema.accounts.audit import audit_events_field, resolve_audit_events
 from schema.accounts.types import UserType
 from schema.core.connections import (
     CountableConnection,
@@ -110,6 +111,7 @@ class OrganizationType(DjangoObjectType):
     )
 
     invitations = invitations_field()
+    audit_events = audit_events_field()
 
     @classmethod
     def get_queryset(cls, queryset, info):
@@ -143,6 +145,7 @@ class OrganizationType(DjangoObjectType):
         return membership_role(user=info.context.user, organization=organization)
 
     resolve_invitations = staticmethod(resolve_invitations)
+    resolve_audit_events = staticmethod(resolve_audit_events)
 
     @staticmethod
     def resolve_members(organization, info, **kwargs):

@@ -100,11 +100,11 @@ def slug_taken_during_save(monkeypatch):
     save_new = services._save_new
     taken: list[str] = []
 
-    def rival_first(organization, *, owner):
+    def rival_first(organization, *, owner, request):
         if not taken:
             taken.append(organization.slug)
             Organization.objects.create(name="Rival", slug=organization.slug)
-        save_new(organization, owner=owner)
+        save_new(organization, owner=owner, request=request)
 
     monkeypatch.setattr(services, "_save_new", rival_first)
 

@@ -116,7 +116,9 @@ def test_every_connection_field_is_recognised():
         "Query.organizations",
         "Organization.members",
         "Organization.invitations",
+        "Organization.auditEvents",
         "Query.myInvitations",
+        "User.securityEvents",
     }
     for qualified in candidates:
         type_name, name = qualified.split(".")

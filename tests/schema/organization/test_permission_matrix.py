@@ -66,6 +66,10 @@ OPERATIONS = {
         "query($id: ID!) { result: organization(id: $id) { invitations { totalCount } } }"
     ),
     "myInvitations": "query { result: myInvitations { totalCount } }",
+    "Organization.auditEvents": (
+        "query($id: ID!) { result: organization(id: $id) { auditEvents { totalCount } } }"
+    ),
+    "me.securityEvents": "query { result: me { securityEvents { totalCount } } }",
     "revokeInvitation": (
         "mutation($invitation: ID!) { result: revokeInvitation(id: $invitation) "
         "{ errors { field code } } }"
@@ -131,6 +135,10 @@ EXPECTED = {
     # The field fails, so `organization` (nullable) is null: the error is what counts.
     "Organization.invitations": (U, NF, F, "ok", "ok", "ok"),
     "myInvitations": (U, "ok", "ok", "ok", "ok", "ok"),
+    # Like `invitations`: the organization's managers and staff; a member is FORBIDDEN.
+    "Organization.auditEvents": (U, NF, F, "ok", "ok", "ok"),
+    # Every signed-in user reads their own (nobody else's: tests/schema/accounts/test_audit.py).
+    "me.securityEvents": (U, "ok", "ok", "ok", "ok", "ok"),
     # The invitation (to the outsider's address) is the managers', staff's and the invitee's.
     "revokeInvitation": (U, F, NF, "ok", "ok", F),
     "resendInvitation": (U, F, NF, "ok", "ok", F),

@@ -27,6 +27,55 @@ export const AccountErrorCode = {
 } as const;
 
 export type AccountErrorCode = typeof AccountErrorCode[keyof typeof AccountErrorCode];
+/** What an audit event records. */
+export const AuditAction = {
+  /** Signed out everywhere (revokeAllTokens). */
+  AllTokensRevoked: 'ALL_TOKENS_REVOKED',
+  /** An invitation was accepted. */
+  InvitationAccepted: 'INVITATION_ACCEPTED',
+  /** An invitation was sent. */
+  InvitationCreated: 'INVITATION_CREATED',
+  /** An invitation was declined. */
+  InvitationDeclined: 'INVITATION_DECLINED',
+  /** An invitation was sent again. */
+  InvitationResent: 'INVITATION_RESENT',
+  /** An invitation was withdrawn. */
+  InvitationRevoked: 'INVITATION_REVOKED',
+  /** A member was added (by staff). */
+  MemberAdded: 'MEMBER_ADDED',
+  /** A member left. */
+  MemberLeft: 'MEMBER_LEFT',
+  /** A member was removed. */
+  MemberRemoved: 'MEMBER_REMOVED',
+  /** A member's role changed. */
+  MemberRoleChanged: 'MEMBER_ROLE_CHANGED',
+  /** An organization was created. */
+  OrganizationCreated: 'ORGANIZATION_CREATED',
+  /** An organization was deleted. */
+  OrganizationDeleted: 'ORGANIZATION_DELETED',
+  /** An organization's fields changed. */
+  OrganizationUpdated: 'ORGANIZATION_UPDATED',
+  /** Ownership passed to another member. */
+  OwnershipTransferred: 'OWNERSHIP_TRANSFERRED',
+  /** The password was changed. */
+  PasswordChanged: 'PASSWORD_CHANGED',
+  /** The password was reset through an e-mailed link. */
+  PasswordReset: 'PASSWORD_RESET',
+  /** A used refresh token came again: session ended. */
+  RefreshTokenReused: 'REFRESH_TOKEN_REUSED',
+  /** One session ended (revokeSession). */
+  SessionRevoked: 'SESSION_REVOKED',
+  /** A sign-in with a wrong username or password. */
+  SignInFailed: 'SIGN_IN_FAILED',
+  /** Signed in with a password. */
+  SignInSucceeded: 'SIGN_IN_SUCCEEDED',
+  /** Sign-ins refused: too many attempts. */
+  SignInThrottled: 'SIGN_IN_THROTTLED',
+  /** Signed out of one session (revokeToken). */
+  TokenRevoked: 'TOKEN_REVOKED'
+} as const;
+
+export type AuditAction = typeof AuditAction[keyof typeof AuditAction];
 /** The code of every top-level error, in `errors[].extensions.code` (not a field of any type: listed here so the docs show every value). Switch on it, never on the message. */
 export const ErrorCode = {
   /** The HTTP request itself is malformed (bad JSON, a JSON member or URL parameter named twice, no query, wrong method or media type, ...). */

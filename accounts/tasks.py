@@ -10,6 +10,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 from django_tasks import TaskContext, task
 
+from accounts.request_context import current_request_id, request_id_bound
+
 logger = logging.getLogger(__name__)
 
 # An SMTP reply code from 500 up is a permanent refusal: trying again cannot help.
@@ -43,8 +45,18 @@ def _is_permanent(error: Exception) -> bool:
 
 
 @task(takes_context=True)
-def mail_deliver(context: TaskContext, *, to: str, message: dict, attempt: int) -> None:
-    """Send `message` to `to`; on failure queue the next attempt, until MAIL_SEND_ATTEMPTS."""
+def mail_deliver(
+    context: TaskContext, *, to: str, message: dict, attempt: int, request_id: str | None = None
+) -> None:
+    """Send `message` to `to`; on failure queue the next attempt, until MAIL_SEND_ATTEMPTS.
+
+    `request_id`: the request that queued it, on the task's log lines.
+    """
+    with request_id_bound(request_id or current_request_id()):
+        _deliver(context, to=to, message=message, attempt=attempt)
+
+
+def _deliver(context: TaskContext, *, to: str, message: dict, attempt: int) -> None:
     mail = MailMessage(**message)
     email = EmailMultiAlternatives(mail.subject, mail.text, to=[to])
     email.attach_alternative(mail.html, "text/html")
@@ -74,7 +86,7 @@ def mail_deliver(context: TaskContext, *, to: str, message: dict, attempt: int) 
             delay.total_seconds(),
         )
         mail_deliver.using(run_after=timezone.now() + delay).enqueue(
-            to=to, message=message, attempt=attempt + 1
+            to=to, message=message, attempt=attempt + 1, request_id=current_request_id()
         )
         return
     logger.info(

@@ -9,7 +9,7 @@ from http import HTTPStatus
 
 from django.db import connection
 
-from accounts.request_context import request_context
+from accounts.request_context import request_context, request_id_bound
 
 logger = logging.getLogger("graphql.request")
 
@@ -41,6 +41,12 @@ class RequestLogMiddleware:
         offered = request.headers.get("X-Request-ID", "")
         context = request_context(request)
         context.request_id = offered if REQUEST_ID_PATTERN.match(offered) else uuid.uuid4().hex
+        # Every log line written while the request is served carries its id; the
+        # block resets it however the request ends (a response, an exception).
+        with request_id_bound(context.request_id):
+            return self._serve(request, context)
+
+    def _serve(self, request, context):
         counter = _QueryCounter()
         started = time.perf_counter()
         with connection.execute_wrapper(counter):

@@ -10,6 +10,7 @@ from http import HTTPStatus
 from django.db import connection
 
 from accounts.request_context import request_context, request_id_bound
+from config.metrics import request_observed
 
 logger = logging.getLogger("graphql.request")
 
@@ -51,7 +52,8 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         with connection.execute_wrapper(counter):
             response = self.get_response(request)
-        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        duration = time.perf_counter() - started
+        duration_ms = round(duration * 1000, 2)
         response["X-Request-ID"] = context.request_id
         graphql_log = context.graphql_log
         if graphql_log is not None:
@@ -70,6 +72,13 @@ class RequestLogMiddleware:
                     "sql_queries": counter.count,
                     "user_id": str(user.pk) if user is not None and user.is_authenticated else None,
                 },
+            )
+            request_observed(
+                operation_name=graphql_log.operation_name,
+                operation_type=graphql_log.operation_type,
+                error_codes=graphql_log.error_codes,
+                duration_seconds=duration,
+                sql_queries=counter.count,
             )
         return response
 

@@ -1,6 +1,7 @@
 """Prometheus metrics (config/metrics.py): what /metrics counts, who may read it, the name bound."""
 
 import os
+from types import SimpleNamespace
 
 import pytest
 from prometheus_client import REGISTRY
@@ -214,3 +215,17 @@ def test_the_gunicorn_start_empties_the_metrics_directory(tmp_path, monkeypatch)
 
     # then
     assert sorted(os.listdir(tmp_path)) == ["keep.txt"]
+
+
+def test_a_dead_workers_live_gauges_are_removed(tmp_path, monkeypatch):
+    # given: the live-gauge file of worker 4242 and of a worker still running
+    (tmp_path / "gauge_livesum_4242.db").write_bytes(b"")
+    (tmp_path / "gauge_livesum_4343.db").write_bytes(b"")
+    (tmp_path / "counter_4242.db").write_bytes(b"")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+
+    # when: gunicorn reports worker 4242 gone (its Worker object, as far as the hook reads it)
+    gunicorn.child_exit(server=None, worker=SimpleNamespace(pid=4242))
+
+    # then: its live gauges leave, its counters stay (they still count in the totals)
+    assert sorted(os.listdir(tmp_path)) == ["counter_4242.db", "gauge_livesum_4343.db"]

@@ -34,6 +34,8 @@ def instances(shared_services, start_server) -> tuple[Server, Server]:
         "database_url": shared_services.database_url,
         "redis_url": shared_services.redis_url,
         "SIGN_IN_ATTEMPTS_PER_USERNAME": str(ATTEMPTS_PER_USERNAME),
+        # Reuse detection at once: within the reuse interval a replay gets the same pair.
+        "JWT_REFRESH_TOKEN_REUSE_INTERVAL": "0",
     }
     return start_server(**environment), start_server(**environment)
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from accounts.request_context import current_request_id
 from accounts.tasks import MailMessage, mail_deliver, mail_seal
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,10 @@ def mail_render(*, template: str, context: dict) -> MailMessage:
 
 
 def _enqueue(to: str, message: MailMessage) -> None:
-    mail_deliver.enqueue(to=to, message=mail_seal(message), attempt=1)
+    # The request's id goes with the task, onto its log lines in the worker.
+    mail_deliver.enqueue(
+        to=to, message=mail_seal(message), attempt=1, request_id=current_request_id()
+    )
 
 
 def mail_send_on_commit(*, to: str, template: str, context: dict) -> None:

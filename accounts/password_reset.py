@@ -17,6 +17,7 @@ from django_tasks import task
 from accounts.mail import frontend_link, mail_send_on_commit
 from accounts.models import AuditAction, User
 from accounts.one_time_tokens import one_time_token_make
+from accounts.request_context import current_request_id, request_id_bound
 from accounts.services import token_revoke_all
 from accounts.sign_up import email_check, mail_requests_throttle, token_check
 from accounts.validators import password_length_error
@@ -26,24 +27,35 @@ def password_reset_request(*, email: str, request: HttpRequest | None = None) ->
     """Queue the reset mail for `email`; throttled per address and per client address."""
     email = email_check(email)
     mail_requests_throttle(email=email, request=request, scope="password-reset")
-    transaction.on_commit(lambda: password_reset_mail_task.enqueue(email=email), robust=True)
+    transaction.on_commit(
+        lambda: password_reset_mail_task.enqueue(email=email, request_id=current_request_id()),
+        robust=True,
+    )
 
 
 @task()
-def password_reset_mail_task(*, email: str) -> None:
-    """The lookup behind requestPasswordReset, out of the request: mail each active account."""
-    for user in User.objects.filter(email__iexact=email, is_active=True):
-        mail_send_on_commit(
-            to=user.email,
-            template="reset_password",
-            context={
-                "username": user.username,
-                "link": frontend_link(
-                    "reset_password", one_time_token_make(purpose="reset_password", user=user)
-                ),
-                "expires_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
-            },
-        )
+def password_reset_mail_task(*, email: str, request_id: str | None = None) -> None:
+    """The lookup behind requestPasswordReset, out of the request: mail each active account.
+
+    `request_id`: the id of the request that queued it, on the task's log lines.
+    """
+    with request_id_bound(request_id or current_request_id()):
+        for user in User.objects.filter(email__iexact=email, is_active=True):
+            _reset_mail_send(user)
+
+
+def _reset_mail_send(user: User) -> None:
+    mail_send_on_commit(
+        to=user.email,
+        template="reset_password",
+        context={
+            "username": user.username,
+            "link": frontend_link(
+                "reset_password", one_time_token_make(purpose="reset_password", user=user)
+            ),
+            "expires_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        },
+    )
 
 
 def password_reset_confirm(

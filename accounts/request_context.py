@@ -19,6 +19,9 @@ anywhere else.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -32,6 +35,27 @@ if TYPE_CHECKING:
 
 # The one request attribute this module owns; nothing else reads it.
 _ATTRIBUTE = "_request_context"
+
+# The id of the request (or of the request that queued the task) this thread or
+# task is working for: config.logging.RequestIdFilter puts it on every log line,
+# config.sentry on every event. A context variable, not a thread-local, so that
+# it also holds per asyncio task; empty outside a request.
+_current_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served (or that queued the running task), if any."""
+    return _current_request_id.get()
+
+
+@contextmanager
+def request_id_bound(request_id: str | None) -> Iterator[None]:
+    """Make `request_id` the current one inside the block; the previous one after it."""
+    token = _current_request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _current_request_id.reset(token)
 
 
 @dataclass

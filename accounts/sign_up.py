@@ -22,6 +22,7 @@ from accounts.exceptions import RateLimitedError
 from accounts.mail import frontend_link, mail_send_on_commit
 from accounts.models import User
 from accounts.one_time_tokens import OneTimeTokenError, one_time_token_make, one_time_token_user
+from accounts.request_context import current_request_id, request_id_bound
 from accounts.throttling import client_ip, email_identity, ip_identity, requests_throttle
 from accounts.validators import password_length_error
 
@@ -225,15 +226,19 @@ def verification_email_resend(*, email: str, request: HttpRequest | None = None)
     """
     email = email_check(email)
     mail_requests_throttle(email=email, request=request, scope="resend-verification")
-    transaction.on_commit(lambda: verification_mail_task.enqueue(email=email), robust=True)
+    transaction.on_commit(
+        lambda: verification_mail_task.enqueue(email=email, request_id=current_request_id()),
+        robust=True,
+    )
 
 
 @task()
-def verification_mail_task(*, email: str) -> None:
-    """The lookup behind resendVerificationEmail, out of the request."""
-    users = User.objects.filter(email__iexact=email, email_verified=False, is_active=True)
-    for user in users:
-        _verification_mail_send(user)
+def verification_mail_task(*, email: str, request_id: str | None = None) -> None:
+    """The lookup behind resendVerificationEmail, out of the request (`request_id`: its id)."""
+    with request_id_bound(request_id or current_request_id()):
+        users = User.objects.filter(email__iexact=email, email_verified=False, is_active=True)
+        for user in users:
+            _verification_mail_send(user)
 
 
 def mail_requests_throttle(*, email: str, request: HttpRequest | None, scope: str) -> None:

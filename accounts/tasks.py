@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django_tasks import TaskContext, task
 
+from accounts.request_context import current_request_id, request_id_bound
+
 logger = logging.getLogger(__name__)
 
 MAIL_SEAL_SALT = "accounts.tasks.mail_seal"
@@ -80,8 +82,24 @@ def _is_permanent(error: Exception) -> bool:
 
 
 @task(takes_context=True)
-def mail_deliver(context: TaskContext, *, to: str, message: str | dict, attempt: int) -> None:
-    """Send `message` (sealed) to `to`; on failure try again later, until MAIL_SEND_ATTEMPTS."""
+def mail_deliver(
+    context: TaskContext,
+    *,
+    to: str,
+    message: str | dict,
+    attempt: int,
+    request_id: str | None = None,
+) -> None:
+    """Send `message` (sealed) to `to`; on failure queue the next attempt, until
+    MAIL_SEND_ATTEMPTS.
+
+    `request_id`: the request that queued it, on the task's log lines.
+    """
+    with request_id_bound(request_id or current_request_id()):
+        _deliver(context, to=to, message=message, attempt=attempt)
+
+
+def _deliver(context: TaskContext, *, to: str, message: str | dict, attempt: int) -> None:
     try:
         mail = mail_unseal(message)
     except InvalidToken:
@@ -117,7 +135,7 @@ def mail_deliver(context: TaskContext, *, to: str, message: str | dict, attempt:
             delay.total_seconds(),
         )
         mail_deliver.using(run_after=timezone.now() + delay).enqueue(
-            to=to, message=message, attempt=attempt + 1
+            to=to, message=message, attempt=attempt + 1, request_id=current_request_id()
         )
         return
     logger.info(

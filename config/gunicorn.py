@@ -38,8 +38,29 @@ if _control_socket_path:
 wsgi_app = "config.wsgi:application"
 
 
+def _metrics_directory_emptied() -> None:
+    # prometheus-client's multiprocess files of an earlier run would be added to this
+    # one's counts (and their dead workers' values never go away): start empty.
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker) -> None:
+    """A worker died: its live gauges leave /metrics (counters keep counting)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
 def on_starting(server) -> None:
-    """Refuse to serve with settings that are not fit for production."""
+    """Empty the metrics directory; refuse to serve with settings not fit for production."""
+    _metrics_directory_emptied()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     import django
 

@@ -4,11 +4,14 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from accounts.request_context import current_request_id
+
 # Attributes every LogRecord has; anything else was passed with `extra=`.
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "asctime",
     "taskName",
+    "request_tag",
 }
 
 
@@ -30,3 +33,31 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+class RequestIdFilter(logging.Filter):
+    """Put the current request's id on a record as `request_id` (installed on the handlers).
+
+    Any line written while a request is served (errors, throttling, e-mail, a task
+    it queued) gets it, whatever logger wrote it; outside a request the record
+    gets none. Never filters a record out.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            request_id = current_request_id()
+            if request_id is not None:
+                record.request_id = request_id
+        return True
+
+
+class PlainFormatter(logging.Formatter):
+    """The development format, with ` [request id]` after the logger's name in a request."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s%(request_tag)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        request_id = getattr(record, "request_id", None)
+        record.request_tag = f" [{request_id}]" if request_id else ""
+        return super().format(record)

@@ -9,7 +9,8 @@ from http import HTTPStatus
 
 from django.db import connection
 
-from accounts.request_context import request_context
+from accounts.request_context import request_context, request_id_bound
+from config.metrics import request_observed
 
 logger = logging.getLogger("graphql.request")
 
@@ -41,11 +42,18 @@ class RequestLogMiddleware:
         offered = request.headers.get("X-Request-ID", "")
         context = request_context(request)
         context.request_id = offered if REQUEST_ID_PATTERN.match(offered) else uuid.uuid4().hex
+        # Every log line written while the request is served carries its id; the
+        # block resets it however the request ends (a response, an exception).
+        with request_id_bound(context.request_id):
+            return self._serve(request, context)
+
+    def _serve(self, request, context):
         counter = _QueryCounter()
         started = time.perf_counter()
         with connection.execute_wrapper(counter):
             response = self.get_response(request)
-        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        duration = time.perf_counter() - started
+        duration_ms = round(duration * 1000, 2)
         response["X-Request-ID"] = context.request_id
         graphql_log = context.graphql_log
         if graphql_log is not None:
@@ -64,6 +72,13 @@ class RequestLogMiddleware:
                     "sql_queries": counter.count,
                     "user_id": str(user.pk) if user is not None and user.is_authenticated else None,
                 },
+            )
+            request_observed(
+                operation_name=graphql_log.operation_name,
+                operation_type=graphql_log.operation_type,
+                error_codes=graphql_log.error_codes,
+                duration_seconds=duration,
+                sql_queries=counter.count,
             )
         return response
 

@@ -72,6 +72,11 @@ def production_problems(*, workers: int = 1) -> list[str]:
             allow_list()
         except (OSError, ValueError) as error:
             problems.append(f"GRAPHQL_PERSISTED_QUERIES_FILE is unusable: {error}")
+    if settings.METRICS_ENABLED and not settings.METRICS_TOKEN:
+        problems.append(
+            "METRICS_ENABLED is on without METRICS_TOKEN: /metrics would be public. "
+            "Set METRICS_TOKEN (the scraper sends it as a Bearer token)."
+        )
     if settings.DEBUG:
         problems.append("DJANGO_DEBUG is on; it shows tracebacks and settings to anyone.")
     if settings.SECRET_KEY == DEVELOPMENT_SECRET_KEY or is_weak_secret(settings.SECRET_KEY):

@@ -22,6 +22,8 @@ from sentry_sdk.integrations.graphene import GrapheneIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, DEFAULT_PII_DENYLIST, EventScrubber
 
+from accounts.request_context import current_request_id
+
 SECRET_KEYS = [
     "refresh_token",
     "refreshtoken",
@@ -52,7 +54,16 @@ def _scrub_text(value: Any) -> Any:
 
 
 def scrub_event(event: dict, hint: dict) -> dict:
-    """Remove request bodies, and e-mails and JWTs from every text of the event."""
+    """Remove request bodies, and e-mails and JWTs from every text of the event.
+
+    An event raised while a request is served (or a task it queued runs) is
+    tagged `request_id`, the id its log lines and X-Request-ID carry.
+    """
+    request_id = current_request_id()
+    if request_id is not None:
+        tags = event.setdefault("tags", {})
+        if isinstance(tags, dict):
+            tags.setdefault("request_id", request_id)
     request = event.get("request")
     if isinstance(request, dict):
         request.pop("data", None)

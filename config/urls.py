@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts.dpop import dpop_challenged
 from config.health import healthz, readyz
 from config.jwks import jwks
+from config.metrics import metrics_view
 from schema.core.views import GraphQLApiView
 
 # Django's CSRF does not apply: a /graphql/ request is authenticated by its Bearer
@@ -20,6 +21,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path(".well-known/jwks.json", jwks, name="jwks"),
+    # Prometheus; 404 unless METRICS_ENABLED, Bearer METRICS_TOKEN when set.
+    path("metrics", metrics_view, name="metrics"),
     path("graphql/", graphql_view, name="graphql"),
     # Without the slash too, answered the same: APPEND_SLASH would redirect a
     # GET (which clients do not follow with a POST) and fail a POST outright.

@@ -598,6 +598,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# --- Metrics ----------------------------------------------------------------
+# Prometheus at /metrics (config/metrics.py; README, "Observability"): off unless
+# METRICS_ENABLED; a scrape sends `Authorization: Bearer $METRICS_TOKEN` when it is
+# set (production refuses metrics without one). Operation-name labels: the first
+# METRICS_OPERATION_NAMES distinct names per process, the rest "other".
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself too): where gunicorn's
+# workers keep their values; empty, each process counts alone.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=False)
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_OPERATION_NAMES = env.int("METRICS_OPERATION_NAMES", default=200)
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
+if METRICS_OPERATION_NAMES < 0:
+    raise ImproperlyConfigured("METRICS_OPERATION_NAMES must be >= 0.")
+
 # --- Error tracking ---------------------------------------------------------
 # https://docs.sentry.io/platforms/python/integrations/django/ ; see config/sentry.py.
 
@@ -620,9 +634,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"()": "config.logging.PlainFormatter"},
         "json": {"()": "config.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # The id of the request being served goes on every line (config/logging.py).
+    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }

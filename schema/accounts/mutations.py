@@ -6,10 +6,14 @@ client still sends never breaks them. revokeAllTokens and changePassword act on
 the signed-in user and need a valid access token.
 """
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import graphene
 from graphene.types.generic import GenericScalar
 
 from accounts.authentication import access_token_authenticate
+from accounts.exceptions import RateLimitedError, RefreshTokenReusedError
 from accounts.refresh_cookie import refresh_cookie_clear, request_origin_check
 from accounts.services import (
     token_obtain,
@@ -19,6 +23,7 @@ from accounts.services import (
     user_password_change,
 )
 from accounts.validators import PASSWORD_MAX_LENGTH
+from config.metrics import refresh_reuse_counted, sign_in_counted
 from schema.accounts.cookie_mode import token_pair_payload, with_cookie_refresh_token
 from schema.accounts.errors import AccountBaseMutation
 from schema.accounts.sessions import SessionsMutation
@@ -29,6 +34,29 @@ from schema.accounts.types import (
     token_pair_fields,
 )
 from schema.core.auth import login_required
+
+
+@contextmanager
+def sign_in_outcome_counted() -> Iterator[None]:
+    """Count a tokenAuth call's outcome for /metrics (config/metrics.py)."""
+    try:
+        yield
+    except RateLimitedError:
+        sign_in_counted("throttled")
+        raise
+    except Exception:
+        sign_in_counted("failed")
+        raise
+    sign_in_counted("succeeded")
+
+
+def reuse_counted(refresh: Callable[[], object]):
+    """Run `refresh`, counting a REFRESH_TOKEN_REUSED refusal for /metrics."""
+    try:
+        return refresh()
+    except RefreshTokenReusedError:
+        refresh_reuse_counted()
+        raise
 
 
 class TokenAuth(TokenPairFields, graphene.Mutation):
@@ -63,7 +91,8 @@ class TokenAuth(TokenPairFields, graphene.Mutation):
     def mutate(cls, root, info, username: str, password: str, refresh_token_in_cookie: bool | None):
         if refresh_token_in_cookie:
             request_origin_check(info.context)
-        pair = token_obtain(username=username, password=password, request=info.context)
+        with sign_in_outcome_counted():
+            pair = token_obtain(username=username, password=password, request=info.context)
         return token_pair_payload(
             cls, pair, request=info.context, in_cookie=bool(refresh_token_in_cookie)
         )
@@ -92,10 +121,14 @@ class RefreshToken(TokenPairFields, graphene.Mutation):
     def mutate(cls, root, info, refresh_token: str | None = None):
         request = info.context
         if refresh_token is not None:
-            pair = token_refresh(refresh_token=refresh_token, request=request)
+            pair = reuse_counted(
+                lambda: token_refresh(refresh_token=refresh_token, request=request)
+            )
             return token_pair_payload(cls, pair, request=request, in_cookie=False)
-        pair = with_cookie_refresh_token(
-            request, lambda token: token_refresh(refresh_token=token, request=request)
+        pair = reuse_counted(
+            lambda: with_cookie_refresh_token(
+                request, lambda token: token_refresh(refresh_token=token, request=request)
+            )
         )
         return token_pair_payload(cls, pair, request=request, in_cookie=True)
 

@@ -21,6 +21,7 @@ from graphene_django.utils.utils import set_rollback
 from graphql import ExecutionResult
 
 from accounts.request_context import request_context
+from config.metrics import cost_refused
 from schema.core.budget import budget_refusal_remembered
 from schema.core.errors import ErrorCode, RequestError, error_formatted
 from schema.core.http_request import APPLICATION_JSON, response_media_type
@@ -127,6 +128,7 @@ def budget_refusal_response(request) -> HttpResponse | None:
         retry_after=seconds,
     )
     request_context(request).graphql().error_codes.append(error.code.value)
+    cost_refused("budget")
     response = HttpResponse(
         orjson.dumps({"errors": [error.formatted]}),
         status=error.status,

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode
 
+from config.metrics import cost_refused, throttle_refused
 from schema.core.budget import budget_charge, signed_in
 from schema.core.cost import operation_cost
 from schema.core.errors import ErrorCode
@@ -63,6 +64,7 @@ def request_cost_check(
                 "cost": {"requested": cost, "maximum": maximum},
             },
         )
+        cost_refused("limit")
         return CostCheck(error=error, extensions={"cost": report_cost} if report else None)
     if cost == 0 and not report:
         return CostCheck()  # nothing to charge, nothing to report
@@ -77,6 +79,7 @@ def request_cost_check(
             f"{charge.status.remaining} are left. Try again in {retry_after} seconds.",
             extensions={"code": ErrorCode.RATE_LIMITED.value, "retryAfter": retry_after},
         )
+        cost_refused("budget")
         return CostCheck(error=error, extensions=extensions, retry_after=retry_after)
     return CostCheck(extensions=extensions)
 
@@ -100,6 +103,7 @@ def document_preparation_check(request: HttpRequest) -> CostCheck:
             "Too many new documents from anonymous clients right now. Try again in 1 second.",
             extensions={"code": ErrorCode.RATE_LIMITED.value, "retryAfter": 1},
         )
+        throttle_refused("new_documents")
         return CostCheck(error=error, retry_after=1)
     points = settings.GRAPHQL_DOCUMENT_PREPARATION_COST
     if points <= 0:
@@ -113,4 +117,5 @@ def document_preparation_check(request: HttpRequest) -> CostCheck:
         f"points and {charge.status.remaining} are left. Try again in {retry_after} seconds.",
         extensions={"code": ErrorCode.RATE_LIMITED.value, "retryAfter": retry_after},
     )
+    cost_refused("budget")
     return CostCheck(error=error, retry_after=retry_after)

@@ -28,6 +28,7 @@ from django.core.signals import setting_changed
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, Node, parse
 from graphql.language import Location
 
+from config.metrics import document_cache_looked_up
 from schema.core.complexity import document_complexity_error
 from schema.core.errors import ErrorCode
 from schema.core.limits import document_size_error
@@ -172,6 +173,7 @@ def document_prepare(
     """The parsed document, or the errors that refuse it (size, syntax, cost, validation)."""
     digest = digest or query_digest(query)
     cached = document_cache.get(digest)
+    document_cache_looked_up(hit=cached is not None)
     if cached is not None:
         return cached, []
     too_large = document_size_error(query)

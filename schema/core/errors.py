@@ -25,6 +25,7 @@ from accounts.exceptions import (
     TokenExpiredError,
     TokenInvalidError,
 )
+from config.metrics import throttle_refused
 from schema.core.codes import ErrorCode
 from schema.core.one_of import one_of_message
 
@@ -179,6 +180,7 @@ def error_formatted(error: Exception) -> dict:
             formatted["message"] = not_found_message(_not_found_kind(original))
         if isinstance(original, RateLimitedError):
             extensions["retryAfter"] = original.retry_after
+            throttle_refused("accounts")
         if code is ErrorCode.INTERNAL_SERVER_ERROR:
             logger.error(
                 "Unhandled error in GraphQL resolver at %s",

@@ -10,6 +10,7 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from accounts.mail import mail_send_on_commit
+from accounts.request_context import request_id_bound
 from tests.mail_services import wait_until
 
 CONTEXT = {
@@ -34,6 +35,23 @@ def test_the_worker_sends_a_queued_message_by_smtp(smtp_server, start_mail_worke
     assert message["Subject"] == "Confirm your e-mail address"
     assert CONTEXT["link"] in message.get_body(("plain",)).get_content()
     assert f'href="{CONTEXT["link"]}"' in message.get_body(("html",)).get_content()
+
+
+def test_the_workers_lines_carry_the_id_of_the_request_that_queued_the_message(
+    smtp_server, start_mail_worker
+):
+    # given
+    worker = start_mail_worker(smtp_server)
+
+    # when: queued while request "mail-req-1" is served
+    with request_id_bound("mail-req-1"), transaction.atomic():
+        mail_send_on_commit(to="alice@example.com", template="verify_email", context=CONTEXT)
+
+    # then: the worker's line about it names that request
+    smtp_server.wait_for_messages(1)
+    worker.wait_for_log("sent, attempt 1")
+    [line] = [line for line in worker.log().splitlines() if "sent, attempt 1" in line]
+    assert "[mail-req-1]" in line
 
 
 def test_smtp_down_the_message_is_retried_and_delivered_once_it_is_back(

@@ -44,6 +44,8 @@ PROJECT_VARIABLE_PREFIXES = (
     "WEB_CONCURRENCY",
     "SENTRY_",
     "TRUSTED_PROX",
+    "METRICS_",
+    "PROMETHEUS_",
 )
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 

@@ -162,7 +162,12 @@ def gunicorn_server(live_root) -> Iterator[LiveServer]:
     """The production stack: gunicorn, WhiteNoise, DJANGO_DEBUG off.
 
     GraphiQL and introspection are switched on (GraphiQL's docs pane and the
-    graphql-http audit use introspection); everything else keeps its production
+    graphql-http audit use introspection). The anonymous budgets are raised: every
+    live test of the session reaches this server from the one loopback address,
+    and the audit alone sends some 60 new documents within a second, which the
+    per-address budget and the new-document bucket rightly refuse as a flood on a
+    fast machine (their own tests: tests/schema/core/test_preparation_cost.py,
+    test_cost.py, tests/system/test_abuse.py). Everything else keeps its production
     default. Browsers on http://localhost:<port> are an allowed CORS origin.
     """
     port = free_port()
@@ -172,6 +177,8 @@ def gunicorn_server(live_root) -> Iterator[LiveServer]:
         GRAPHIQL_ENABLED="true",
         GRAPHQL_INTROSPECTION_ENABLED="true",
         CORS_ALLOWED_ORIGINS=f"http://localhost:{port}",
+        GRAPHQL_COST_BUDGET_PER_IP="1000000",
+        GRAPHQL_ANONYMOUS_PREPARATIONS_PER_SECOND="1000",
     )
 
 

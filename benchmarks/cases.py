@@ -262,7 +262,9 @@ CASES: tuple[Case, ...] = (
         description="verify an access token (decode + load the user)",
         method="POST",
         path="/graphql/",
-        body=lambda context: graphql_body(VERIFY_TOKEN, {"token": context.access_token}),
+        # The writer's token: the tokenAuth case signs the reader in past
+        # SESSIONS_PER_USER_MAX, which ends the reader's first session and its token.
+        body=lambda context: graphql_body(VERIFY_TOKEN, {"token": context.writer_access_token}),
         auth=None,
         mode="static",
         check=_mutation_check("verifyToken", "claims"),

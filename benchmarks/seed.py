@@ -160,10 +160,17 @@ def _name(number: int) -> str:
     return f"{adjective} {noun} {number:05}"
 
 
-def refresh_tokens_mint(*, user_id: int, count: int) -> list[str]:
-    """`count` live refresh tokens of `user_id`, each the start of its own sign-in chain.
+REFRESHER_USERNAME = "bench-refresher"
 
-    One chain each, so a token spent twice by mistake ends only its own chain.
+
+def refresh_tokens_mint(*, user_id: int, count: int) -> list[str]:
+    """`count` live refresh tokens, each the start of its own sign-in chain.
+
+    One chain each, so a token spent twice by mistake ends only its own chain. They
+    belong to a user of their own, not to `user_id` (the reader): a sign-in caps a
+    user's sessions (SESSIONS_PER_USER_MAX), so the tokenAuth case signing the reader
+    in would end thousands of minted chains, and with them every token of the reader.
+    Nobody signs in as this user; refreshing does not cap.
     """
     from django.conf import settings
     from django.utils import timezone
@@ -172,7 +179,12 @@ def refresh_tokens_mint(*, user_id: int, count: int) -> list[str]:
     from accounts.services import _refresh_token_digest
     from accounts.tokens import password_fingerprint
 
-    fingerprint = password_fingerprint(User.objects.get(pk=user_id))
+    reader = User.objects.get(pk=user_id)
+    refresher, _ = User.objects.get_or_create(
+        username=REFRESHER_USERNAME, defaults={"password": reader.password}
+    )
+    user_id = refresher.pk
+    fingerprint = password_fingerprint(refresher)
     now = timezone.now()
     expires_at = now + settings.JWT_REFRESH_TOKEN_LIFETIME
     raw_tokens = [secrets.token_urlsafe(32) for _ in range(count)]

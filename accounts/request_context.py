@@ -65,6 +65,8 @@ class GraphQLLog:
     operation_name: str | None = None
     operation_type: str | None = None
     error_codes: list[str] = field(default_factory=list)
+    # Answered by a compiled plan (schema/core/plans.py), not by graphql-core's execution.
+    planned: bool = False
 
 
 @dataclass(frozen=True)

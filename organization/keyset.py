@@ -90,7 +90,9 @@ class Keyset:
         return queryset.order_by(*self.order_expressions(reverse=reverse))
 
     def values(self, row) -> tuple:
-        """The sort values of an annotated row, primary key last."""
+        """The sort values of an annotated row (a model or a `.values()` dict), primary key last."""
+        if isinstance(row, dict):
+            return tuple(row[alias] for alias in self.aliases)
         return tuple(getattr(row, alias) for alias in self.aliases)
 
     def beyond(self, values: Sequence, *, reverse: bool = False) -> Q:

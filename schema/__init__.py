@@ -11,6 +11,7 @@ from schema.core.one_of import one_of_marked
 from schema.organization.invitation_mutations import InvitationMutation
 from schema.organization.invitations import InvitationQuery
 from schema.organization.mutations import OrganizationMutation
+from schema.organization.plans import organizations_plan  # noqa: F401 - registers the plan
 from schema.organization.queries import OrganizationQuery
 
 

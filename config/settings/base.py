@@ -524,6 +524,10 @@ GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", default=5)
 # The most a query's answer may weigh, counted while it runs (schema/core/execution.py);
 # past it execution stops with RESPONSE_TOO_LARGE. 0 turns the bound off.
 GRAPHQL_MAX_RESPONSE_BYTES = env.int("GRAPHQL_MAX_RESPONSE_BYTES", default=8 * 1024 * 1024)
+# Compiled plans answer the queries they know (organizations and their members)
+# from rows, without graphql-core's per-field execution, with the same answer
+# (schema/core/plans.py). Off: every query runs through graphql-core.
+GRAPHQL_PLANS_ENABLED = env.bool("GRAPHQL_PLANS_ENABLED", default=True)
 # Query cost (schema/core/cost.py, budget.py): an operation priced above the maximum is
 # refused (COST_LIMIT_EXCEEDED); what runs is charged to a budget of points per
 # window, per signed-in user or per anonymous client address, kept in the cache

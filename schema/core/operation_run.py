@@ -3,16 +3,19 @@
 A document that ran is answered with `data`, errors or not; one that never
 started (an unknown operation name, variables that do not coerce) is a request
 error, answered like a refusal. An answer past GRAPHQL_MAX_RESPONSE_BYTES stops
-execution (execution.py) and is refused with RESPONSE_TOO_LARGE.
+execution (execution.py) and is refused with RESPONSE_TOO_LARGE. A query a
+compiled plan knows is answered by it (plan_run.py), with the same answer.
 """
 
 from django.conf import settings
 from graphql import ExecutionResult, GraphQLError, GraphQLSchema, execute
 
+from accounts.request_context import request_context
 from schema.core.errors import ErrorCode
 from schema.core.execution import FastLeafExecutionContext
 from schema.core.http_request import GraphQLParams
 from schema.core.pipeline import PreparedOperation
+from schema.core.plan_run import plan_execute
 from schema.core.response_size import ResponseTooLarge
 
 
@@ -26,6 +29,13 @@ def operation_execute(
     middleware,
 ) -> tuple[ExecutionResult, bool]:
     """Run a prepared operation; also say whether it started (so has `data`)."""
+    if settings.GRAPHQL_PLANS_ENABLED and not middleware and prepared.digest is not None:
+        # A compiled plan answers what it knows exactly; anything else runs below.
+        planned = plan_execute(schema, prepared.document, prepared.digest, params, context_value)
+        if planned is not None:
+            request_context(context_value).graphql().planned = True
+            planned.extensions = prepared.extensions
+            return planned, True
     try:
         result = execute(
             schema,

@@ -32,6 +32,8 @@ class PreparedOperation:
     """A request's document, ready to execute, or the result that refuses it before it runs."""
 
     document: DocumentNode | None = None
+    # The SHA-256 of the document's text (the document cache's and plan cache's key).
+    digest: str | None = None
     refusal: ExecutionResult | None = None
     # The answer's `extensions` (the cost, when the client asked for it).
     extensions: dict[str, Any] | None = None
@@ -88,4 +90,6 @@ def operation_prepare(request, schema: GraphQLSchema, params: GraphQLParams) -> 
     )
     if cost.error is not None:
         return _refused([cost.error], cost.extensions)
-    return PreparedOperation(document=document, extensions=cost.extensions)
+    return PreparedOperation(
+        document=document, digest=requested.digest, extensions=cost.extensions
+    )

@@ -1,0 +1,267 @@
+"""The compiled plan of `organizations` and its `members` pages (schema/core/plans.py).
+
+What a plan knows, and builds from `.values()` rows (only the selected
+columns) instead of model instances and graphql-core's per-field execution:
+
+- `organizations(first/after/last/before/offset/orderBy)` without a filter
+  argument: `totalCount`, `pageInfo`, `edges { cursor node }`;
+- an Organization's `id`, its scalar fields, `myRole` and `members(...)`;
+- a member page's `totalCount`, `pageInfo`, `edges { cursor node }`; a
+  Membership's `id`, `role`, `createdAt` and `user { id username displayName }`
+  (the fields anyone who sees a member sees; the private ones are left to the
+  resolvers that check who asks);
+- `__typename` anywhere, aliases, fragments, variables, `@skip`/`@include`.
+
+Anything else compiles to no plan. The rows come from the resolvers' own
+selectors: `organization_visible` (the user's scope and `my_role`),
+`organization_with_member_count`, `keyset_page` with the same keyset and
+`membership_page` (cut per organization in SQL by its window function), after
+the same argument checks (`page_arguments_checked`, `keyset_of`,
+`page_window`); a refusal there is a Fallback, so graphql-core reports it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import GraphQLError
+from graphql_relay import to_global_id
+
+from organization.keyset import Page, keyset_page
+from organization.models import Organization
+from organization.selectors import (
+    MEMBERSHIP_KEYSET,
+    membership_page,
+    membership_page_cut,
+    organization_visible,
+    organization_with_member_count,
+)
+from schema.core.connection_plans import ConnectionPlan, connection_plan
+from schema.core.connections import PageWindow, page_arguments_checked, page_window
+from schema.core.errors import ApiError
+from schema.core.filtered_connections import ORDER_BY_KEY
+from schema.core.plans import (
+    Compiler,
+    Fallback,
+    Selection,
+    Unplannable,
+    arguments,
+    leaf_serializer,
+    root_planner,
+)
+from schema.organization.filters import ORGANIZATION_ORDERING
+
+ORGANIZATION_COLUMNS = {
+    "name": "name",
+    "slug": "slug",
+    "description": "description",
+    "contactEmail": "contact_email",
+    "website": "website",
+    "isActive": "is_active",
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+}
+# `organizations` arguments a plan pages by; any other (a filter) is left to django-filter.
+ORGANIZATIONS_PAGING = frozenset({"first", "after", "last", "before", "offset", ORDER_BY_KEY})
+# `position` (the window function's row number) is selected too: Django 5.2 reads the
+# columns of a window-filtered `.values()` that leaves it out in the wrong order.
+MEMBER_COLUMNS = (
+    "id",
+    "organization_id",
+    "role",
+    "created_at",
+    "user_id",
+    "position",
+    *MEMBERSHIP_KEYSET.aliases,
+)
+# A User field every viewer of a member sees -> the user column it shows.
+USER_PUBLIC_FIELDS = {"username": "username", "displayName": "username"}
+
+Writer = Callable[[dict], Any]
+
+
+def _object(writers: list[tuple[str, Writer]]) -> Callable[[dict], dict[str, Any]]:
+    return lambda row: {name: write(row) for name, write in writers}
+
+
+def _column(selection: Selection, column: str) -> Writer:
+    serialize = leaf_serializer(selection)
+    return lambda row: serialize(row[column])
+
+
+def _global_id(selection: Selection, column: str) -> Writer:
+    serialize = leaf_serializer(selection)
+    type_name = selection.parent.name
+    return lambda row: serialize(to_global_id(type_name, row[column]))
+
+
+def _typename(selection: Selection) -> Writer:
+    name = selection.parent.name
+    return lambda row: name
+
+
+@dataclass
+class MembersPlan:
+    """One `members` field below the organizations: its window's arguments and its writer."""
+
+    selection: Selection
+    connection: ConnectionPlan
+    key: str  # where an organization's row keeps this field's page
+    user_columns: set[str] | None = None  # None: `user` not selected
+
+    def window(self, variables: dict[str, Any]) -> PageWindow:
+        """The checked window (raises what the resolver would raise)."""
+        args = page_arguments_checked(arguments(self.selection, variables))
+        return page_window(args, MEMBERSHIP_KEYSET)
+
+    def write(self, row: dict) -> dict[str, Any]:
+        return self.connection.build(row[self.key], MEMBERSHIP_KEYSET, lambda: row["member_count"])
+
+
+def _user_plan(compiler: Compiler, selection: Selection, columns: set[str]) -> Writer:
+    writers = []
+    for child in compiler.children(selection):
+        if child.name == "__typename":
+            write = _typename(child)
+        elif child.name == "id":
+            write = _global_id(child, "user_id")
+        elif child.name in USER_PUBLIC_FIELDS:
+            column = "user__" + USER_PUBLIC_FIELDS[child.name]
+            columns.add(USER_PUBLIC_FIELDS[child.name])
+            write = _column(child, column)
+        else:  # private fields, security events: the resolvers check who asks
+            raise Unplannable(child.name)
+        writers.append((child.response_name, write))
+    return _object(writers)
+
+
+def _members_plan(compiler: Compiler, selection: Selection, index: int) -> MembersPlan:
+    user_columns: set[str] = set()
+    users_selected = False
+
+    def membership_plan(compiler: Compiler, node: Selection) -> Writer:
+        nonlocal users_selected
+        writers = []
+        for child in compiler.children(node):
+            if child.name == "__typename":
+                write = _typename(child)
+            elif child.name == "id":
+                write = _global_id(child, "id")
+            elif child.name in ("role", "createdAt"):
+                write = _column(child, "created_at" if child.name == "createdAt" else "role")
+            elif child.name == "user":
+                users_selected = True
+                user = _user_plan(compiler, child, user_columns)
+                write = lambda row, user=user: user(row)  # noqa: E731
+            else:
+                raise Unplannable(child.name)
+            writers.append((child.response_name, write))
+        return _object(writers)
+
+    connection = connection_plan(compiler, selection, membership_plan)
+    return MembersPlan(
+        selection, connection, f"_members_{index}", user_columns if users_selected else None
+    )
+
+
+@dataclass
+class OrganizationNodePlan:
+    """What the Organization selections need from their rows."""
+
+    columns: set[str] = field(default_factory=lambda: {"id"})
+    my_role: bool = False
+    members: list[MembersPlan] = field(default_factory=list)
+
+    def compile(self, compiler: Compiler, selection: Selection) -> Writer:
+        writers = []
+        for child in compiler.children(selection):
+            if child.name == "__typename":
+                write = _typename(child)
+            elif child.name == "id":
+                write = _global_id(child, "id")
+            elif child.name in ORGANIZATION_COLUMNS:
+                self.columns.add(ORGANIZATION_COLUMNS[child.name])
+                write = _column(child, ORGANIZATION_COLUMNS[child.name])
+            elif child.name == "myRole":
+                self.my_role = True
+                self.columns.add("my_role")
+                write = _column(child, "my_role")
+            elif child.name == "members":
+                members = _members_plan(compiler, child, len(self.members))
+                self.members.append(members)
+                write = members.write
+            else:  # createdBy, invitations, auditEvents: their resolvers check permissions
+                raise Unplannable(child.name)
+            writers.append((child.response_name, write))
+        return _object(writers)
+
+
+def members_attach(plans: list[MembersPlan], windows: list[PageWindow], rows: list[dict]) -> None:
+    """Put each `members` field's page on the organizations' rows: one query per window."""
+    ids = [row["id"] for row in rows]
+    fetched: dict[PageWindow, dict[int, list[dict]]] = {}
+    for plan, window in zip(plans, windows, strict=True):
+        if plan.connection.rows and ids and window not in fetched:
+            # What every `members` field of this window needs (aliases share the query).
+            same = [p for p, w in zip(plans, windows, strict=True) if w == window]
+            users = [p.user_columns for p in same if p.user_columns is not None]
+            columns = MEMBER_COLUMNS + tuple(f"user__{c}" for c in sorted(set().union(*users)))
+            grouped: dict[int, list[dict]] = {}
+            queryset = membership_page(
+                after=window.after,
+                before=window.before,
+                first=window.first,
+                last=window.last,
+                user_fields=set().union(*users) if users else None,
+            ).filter(organization_id__in=ids)
+            for member in queryset.values(*columns):
+                grouped.setdefault(member["organization_id"], []).append(member)
+            fetched[window] = grouped
+        grouped = fetched.get(window, {})
+        for row in rows:
+            members = grouped.get(row["id"], [])
+            row[plan.key] = membership_page_cut(members, first=window.first, last=window.last)
+
+
+@root_planner("organizations")
+def organizations_plan(compiler: Compiler, selection: Selection):
+    """The plan of `organizations`: its page and everything below it, from rows."""
+    node = OrganizationNodePlan()
+    connection = connection_plan(compiler, selection, lambda c, s: node.compile(c, s))
+    member_count = any(members.connection.count for members in node.members)
+    columns = sorted(node.columns | ({"member_count"} if member_count else set()))
+
+    def run(request, variables: dict[str, Any]) -> dict[str, Any]:
+        user = request.user
+        if not user.is_authenticated:
+            raise Fallback("login required")  # the resolver's own refusal
+        args = arguments(selection, variables)
+        if any(value is not None for key, value in args.items() if key not in ORGANIZATIONS_PAGING):
+            raise Fallback("filter")
+        try:
+            args = page_arguments_checked(args)
+            keyset = ORGANIZATION_ORDERING.keyset_of(args.get(ORDER_BY_KEY))
+            window = page_window(args, keyset)
+            windows = [members.window(variables) for members in node.members]
+        except (ApiError, GraphQLError) as error:
+            raise Fallback("arguments") from error
+        queryset = organization_visible(
+            Organization.objects.all(), user=user, with_my_role=node.my_role
+        )
+        if member_count:
+            queryset = organization_with_member_count(queryset)
+        page = Page(rows=[], has_previous=False, has_next=False)
+        if connection.rows:
+            page = keyset_page(
+                queryset.values(*columns),
+                keyset,
+                after=window.after,
+                before=window.before,
+                first=window.first,
+                last=window.last,
+                offset=args.get("offset") or 0,
+            )
+        members_attach(node.members, windows, page.rows)
+        return connection.build(page, keyset, queryset.count)
+
+    return run

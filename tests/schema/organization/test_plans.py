@@ -1,0 +1,276 @@
+"""The compiled plan of `organizations` (schema/organization/plans.py): the same answer as
+graphql-core, byte for byte, and taken when it should be (a plan silently not taken
+would pass every equivalence test)."""
+
+import itertools
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from accounts.request_context import request_context
+from benchmarks.cases import FLAT_PAGE, NESTED_PAGE
+from organization.models import Membership, Organization
+
+Role = Membership.Role
+
+ORGANIZATION_FIELDS = "id name slug description contactEmail website isActive createdAt updatedAt"
+MEMBERS = "members(first: 3) { totalCount edges { cursor node { id role createdAt user { id username displayName } } } }"
+
+
+@pytest.fixture
+def world(make_user, make_organization):
+    """Organizations of every shape: big and small pages, each role, a deleted member."""
+    owner = make_user("owner")
+    admin = make_user("admin")
+    member = make_user("member")
+    staff = make_user("staff", is_staff=True)
+    gone = make_user("gone")
+    crowd = [make_user(f"crowd{number:02}") for number in range(12)]
+    make_organization(owner, name="Acme", description="Rockets", members={admin: Role.ADMIN})
+    make_organization(
+        admin,
+        name="beta",
+        website="https://beta.example",
+        members={owner: Role.MEMBER, member: Role.MEMBER, gone: Role.ADMIN},
+    )
+    big = make_organization(member, name="Crowd", members={owner: Role.ADMIN})
+    Membership.objects.bulk_create(
+        Membership(organization=big, user=user, role=Role.MEMBER) for user in crowd
+    )
+    for number in range(6):
+        make_organization(crowd[number], name=f"Delta {number}", members={owner: Role.MEMBER})
+    make_organization(staff, name="Hidden")  # owner, admin, member see none of it
+    Organization.objects.filter(name="Delta 3").update(is_active=False)
+    gone.delete()
+    return {"owner": owner, "admin": admin, "member": member, "staff": staff, "crowd": crowd[0]}
+
+
+def answered(api, query, variables=None):
+    """(the response body's bytes, whether a plan answered it)."""
+    response = api.post(query, variables)
+    log = request_context(response.wsgi_request).graphql_log
+    return response.content, bool(log and log.planned)
+
+
+def both_ways(api, query, variables=None):
+    """The planned answer, graphql-core's answer, and whether the plan was taken."""
+    planned, taken = answered(api, query, variables)
+    with override_settings(GRAPHQL_PLANS_ENABLED=False):
+        executed, taken_without = answered(api, query, variables)
+    assert not taken_without
+    return planned, executed, taken
+
+
+DOCUMENTS = [
+    # (document, variables)
+    (f"{{ organizations {{ totalCount edges {{ node {{ {ORGANIZATION_FIELDS} }} }} }} }}", {}),
+    (f"{{ organizations(first: 3) {{ edges {{ cursor node {{ {ORGANIZATION_FIELDS} myRole {MEMBERS} }} }} pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }} }}", {}),
+    ("{ organizations(last: 2) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename } edges { node { name } } } }", {}),
+    ("{ organizations(first: 4, offset: 2) { totalCount edges { node { name } } } }", {}),
+    ("{ organizations(last: 2, offset: 1) { edges { node { name } } } }", {}),
+    ("{ organizations(first: 5, last: 2) { pageInfo { hasPreviousPage hasNextPage } edges { node { slug } } } }", {}),
+    ("{ organizations(orderBy: [{field: CREATED_AT, direction: DESC}]) { edges { cursor node { name createdAt } } } }", {}),
+    ("{ organizations(orderBy: [{field: UPDATED_AT}, {field: NAME, direction: DESC}], first: 3) { edges { node { name } } } }", {}),
+    ("{ a: organizations(first: 1) { edges { node { n: name } } } b: organizations(first: 2) { c: totalCount } }", {}),
+    ("{ __typename organizations { __typename edges { __typename node { __typename id } } } }", {}),
+    ("query Q($s: Boolean!, $i: Boolean!) { organizations { edges { node { name @skip(if: $s) slug @include(if: $i) myRole } } } }", {"s": True, "i": False}),
+    ("query Q($s: Boolean!, $i: Boolean!) { organizations { edges { node { name @skip(if: $s) slug @include(if: $i) myRole } } } }", {"s": False, "i": True}),
+    ("query Q($first: Int, $m: Int) { organizations(first: $first) { edges { node { ...O } } } } fragment O on Organization { name members(first: $m) { ...M } } fragment M on MembershipConnection { totalCount edges { node { role user { ... on User { username } } } } }", {"first": 5, "m": 2}),
+    ("{ organizations { edges { node { ... on Organization { name } ... on Node { id } } } } }", {}),
+    ("{ organizations { edges { node { members(last: 2) { pageInfo { hasPreviousPage hasNextPage startCursor endCursor } edges { node { role } } } } } } }", {}),
+    ("{ organizations { edges { node { members(first: 20, last: 3) { pageInfo { hasPreviousPage hasNextPage } edges { node { user { username } } } } } } } }", {}),
+    ("{ organizations { edges { node { a: members(first: 1) { totalCount } b: members(first: 1) { edges { node { id } } } c: members(first: 2) { edges { node { user { id __typename } } } } } } } }", {}),
+    ("{ organizations { edges { node { members { totalCount } } } } }", {}),
+    ("{ organizations(first: 0) { totalCount edges { node { name } } pageInfo { hasNextPage } } }", {}),
+    ("query { organizations(first: 2) { edges { node { name } } } }", {}),
+    (FLAT_PAGE, {"first": 50}),
+    (NESTED_PAGE, {"first": 50, "members": 10}),
+    (NESTED_PAGE, {"first": 2, "members": 1}),
+]
+VIEWERS = ["owner", "admin", "member", "staff", "crowd"]
+
+
+@pytest.mark.parametrize(("document", "variables"), DOCUMENTS)
+def test_plan_answers_as_graphql_core_does_for_every_viewer(api, world, document, variables):
+    for viewer in VIEWERS:
+        # given
+        api.authenticate(world[viewer])
+
+        # when
+        planned, executed, taken = both_ways(api, document, variables)
+
+        # then
+        assert planned == executed, (viewer, planned, executed)
+        assert taken, (viewer, document)
+
+
+def test_plan_answers_the_operation_named(api, world):
+    # given
+    api.authenticate(world["owner"])
+    document = "query Other { me { id } } query Named { organizations(first: 2) { edges { node { name } } } }"
+
+    def post(name):
+        response = api.client.post(
+            "/graphql/",
+            {"query": document, "operationName": name},
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {api.token}"},
+        )
+        return response.content, request_context(response.wsgi_request).graphql_log.planned
+
+    # when
+    planned, taken = post("Named")
+    with override_settings(GRAPHQL_PLANS_ENABLED=False):
+        executed, _ = post("Named")
+    _, other_taken = post("Other")
+
+    # then
+    assert taken
+    assert planned == executed
+    assert not other_taken
+
+
+def test_plan_answers_pages_by_cursor_as_graphql_core_does(api, world):
+    # given: every cursor the first pages give out
+    api.authenticate(world["owner"])
+    first = api.execute(
+        "{ organizations { edges { cursor node { members(first: 2) { edges { cursor } } } } } }"
+    )
+    organizations = first["data"]["organizations"]["edges"]
+    org_cursors = [edge["cursor"] for edge in organizations]
+    member_cursors = [
+        edge["cursor"] for org in organizations for edge in org["node"]["members"]["edges"]
+    ][:4]
+    document = """query P($a: String, $b: String, $f: Int, $l: Int, $ma: String, $mb: String) {
+      organizations(after: $a, before: $b, first: $f, last: $l) {
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { name members(first: 3, after: $ma) { edges { cursor node { role } } }
+                                   before: members(last: 1, before: $mb) { edges { cursor } } } }
+      } }"""
+    cases = [
+        {"a": a, "b": b, "f": f, "l": l}
+        for (a, b), f, l in itertools.product(
+            [(None, None), (org_cursors[1], None), (None, org_cursors[-2]), (org_cursors[0], org_cursors[-1])],
+            [None, 2],
+            [None, 1],
+        )
+    ]
+    for variables in cases:
+        for ma, mb in [(None, None), (member_cursors[0], member_cursors[-1])]:
+            # when
+            planned, executed, taken = both_ways(api, document, {**variables, "ma": ma, "mb": mb})
+
+            # then
+            assert planned == executed, variables
+            assert taken
+
+
+FALLBACKS = [
+    # Fields a plan does not know, or that check permissions in their resolvers.
+    "{ organizations { edges { node { createdBy { username } } } } }",
+    "{ organizations { edges { node { members { edges { node { user { email } } } } } } } }",
+    "{ organizations { edges { node { invitations { totalCount } } } } }",
+    "{ organizations(nameContains: \"a\") { edges { node { name } } } }",
+    "{ organizations(role: OWNER) { edges { node { name } } } }",
+    "{ me { username } }",
+    "{ organizations { totalCount } me { id } }",
+    "{ __schema { queryType { name } } }",
+    "{ organizations { edges { node { name } } } __type(name: \"User\") { name } }",
+]
+
+
+@pytest.mark.parametrize("document", FALLBACKS)
+def test_graphql_core_answers_what_no_plan_knows(api, world, document):
+    # given
+    api.authenticate(world["owner"])
+
+    # when
+    planned, executed, taken = both_ways(api, document)
+
+    # then
+    assert not taken
+    assert planned == executed
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "code"),
+    [
+        ("{ organizations(first: 101) { totalCount } }", {}, "PAGE_SIZE_TOO_LARGE"),
+        ("{ organizations(first: -1) { totalCount } }", {}, "BAD_USER_INPUT"),
+        ("{ organizations(after: \"nope\") { totalCount } }", {}, "BAD_USER_INPUT"),
+        ("{ organizations(offset: 1, before: \"x\") { totalCount } }", {}, "BAD_USER_INPUT"),
+        ("{ organizations(orderBy: [{field: NAME}, {field: NAME}]) { totalCount } }", {}, "BAD_USER_INPUT"),
+        ("{ organizations { edges { node { members(first: 500) { totalCount } } } } }", {}, "PAGE_SIZE_TOO_LARGE"),
+        ("query Q($f: Int!) { organizations(first: $f) { totalCount } }", {"f": "x"}, "BAD_USER_INPUT"),
+    ],
+)
+def test_refusals_are_graphql_cores(api, world, document, variables, code):
+    # given
+    api.authenticate(world["owner"])
+
+    # when
+    planned, executed, taken = both_ways(api, document, variables)
+
+    # then
+    assert not taken
+    assert planned == executed
+    assert code.encode() in planned
+
+
+def test_anonymous_and_mutations_are_left_to_graphql_core(api, world):
+    # when
+    anonymous, executed, taken = both_ways(api, "{ organizations { totalCount } }")
+
+    # then
+    assert not taken
+    assert anonymous == executed
+    assert b"UNAUTHENTICATED" in anonymous
+
+    # given
+    api.authenticate(world["owner"])
+
+    # when
+    _, taken = answered(api, 'mutation { createOrganization(name: "Zeta") { errors { code } } }')
+
+    # then
+    assert not taken
+
+
+def test_an_answer_near_the_size_limit_is_left_to_graphql_core(api, world):
+    # given
+    api.authenticate(world["owner"])
+    document = f"{{ organizations {{ edges {{ node {{ {ORGANIZATION_FIELDS} }} }} }} }}"
+
+    # when
+    with override_settings(GRAPHQL_MAX_RESPONSE_BYTES=1500):
+        planned, executed, taken = both_ways(api, document)
+
+    # then
+    assert not taken
+    assert planned == executed
+    assert b"RESPONSE_TOO_LARGE" in planned
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "queries"),
+    [
+        # Sign-in (the user), COUNT, the page; the nested page adds one member query.
+        (FLAT_PAGE, {"first": 50}, 3),
+        (NESTED_PAGE, {"first": 50, "members": 10}, 4),
+    ],
+)
+def test_the_benchmark_pages_are_answered_by_their_plan(api, world, document, variables, queries):
+    # given
+    api.authenticate(world["owner"])
+    api.execute(document, variables)  # the document is cached, as in the benchmark
+
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        body, taken = answered(api, document, variables)
+
+    # then
+    assert taken
+    assert b'"errors"' not in body
+    assert len(captured.captured_queries) == queries

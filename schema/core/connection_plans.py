@@ -25,10 +25,14 @@ class ConnectionPlan:
     parts: list[tuple[str, str, Any]] = field(default_factory=list)
     rows: bool = False  # edges or pageInfo selected: the page's rows are needed
     count: bool = False  # totalCount selected
+    cursors: bool = False  # an edge's cursor or pageInfo selected: the rows' sort values too
 
     def build(self, page: Page, keyset: Keyset, count: Callable[[], int]) -> dict[str, Any]:
         """The connection's answer for `page`; `count` runs only if `totalCount` is selected."""
-        cursors = [cursor_encode(keyset, keyset.values(row)) for row in page.rows]
+        if self.cursors:
+            cursors = [cursor_encode(keyset, keyset.values(row)) for row in page.rows]
+        else:
+            cursors = [None] * len(page.rows)
         answer: dict[str, Any] = {}
         for name, kind, extra in self.parts:
             if kind == "totalCount":
@@ -86,15 +90,14 @@ def connection_plan(
             plan.count = True
             plan.parts.append((part.response_name, "totalCount", leaf_serializer(part)))
         elif part.name == "pageInfo":
-            plan.rows = True
+            plan.rows = plan.cursors = True
             writers = [(info.response_name, _page_info_writer(info)) for info in compiler.children(part)]
             plan.parts.append((part.response_name, "pageInfo", writers))
         elif part.name == "edges":
             plan.rows = True
-            writers = [
-                (edge.response_name, _edge_writer(compiler, edge, node_plan))
-                for edge in compiler.children(part)
-            ]
+            edges = compiler.children(part)
+            plan.cursors = plan.cursors or any(edge.name == "cursor" for edge in edges)
+            writers = [(edge.response_name, _edge_writer(compiler, edge, node_plan)) for edge in edges]
             plan.parts.append((part.response_name, "edges", writers))
         else:
             raise Unplannable(part.name)

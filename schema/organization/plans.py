@@ -63,17 +63,11 @@ ORGANIZATION_COLUMNS = {
 }
 # `organizations` arguments a plan pages by; any other (a filter) is left to django-filter.
 ORGANIZATIONS_PAGING = frozenset({"first", "after", "last", "before", "offset", ORDER_BY_KEY})
-# `position` (the window function's row number) is selected too: Django 5.2 reads the
-# columns of a window-filtered `.values()` that leaves it out in the wrong order.
-MEMBER_COLUMNS = (
-    "id",
-    "organization_id",
-    "role",
-    "created_at",
-    "user_id",
-    "position",
-    *MEMBERSHIP_KEYSET.aliases,
-)
+# What a member page always loads; `position` (the window function's row number)
+# because Django 5.2 reads the columns of a window-filtered `.values()` that leaves
+# it out in the wrong order.
+MEMBER_COLUMNS = ("organization_id", "position")
+
 # A User field every viewer of a member sees -> the user column it shows.
 USER_PUBLIC_FIELDS = {"username": "username", "displayName": "username"}
 
@@ -107,6 +101,7 @@ class MembersPlan:
     selection: Selection
     connection: ConnectionPlan
     key: str  # where an organization's row keeps this field's page
+    columns: set[str]  # the membership columns its selection shows
     user_columns: set[str] | None = None  # None: `user` not selected
 
     def window(self, variables: dict[str, Any]) -> PageWindow:
@@ -137,6 +132,7 @@ def _user_plan(compiler: Compiler, selection: Selection, columns: set[str]) -> W
 
 def _members_plan(compiler: Compiler, selection: Selection, index: int) -> MembersPlan:
     user_columns: set[str] = set()
+    columns: set[str] = set()
     users_selected = False
 
     def membership_plan(compiler: Compiler, node: Selection) -> Writer:
@@ -146,11 +142,15 @@ def _members_plan(compiler: Compiler, selection: Selection, index: int) -> Membe
             if child.name == "__typename":
                 write = _typename(child)
             elif child.name == "id":
+                columns.add("id")
                 write = _global_id(child, "id")
             elif child.name in ("role", "createdAt"):
-                write = _column(child, "created_at" if child.name == "createdAt" else "role")
+                column = "created_at" if child.name == "createdAt" else "role"
+                columns.add(column)
+                write = _column(child, column)
             elif child.name == "user":
                 users_selected = True
+                columns.add("user_id")
                 user = _user_plan(compiler, child, user_columns)
                 write = lambda row, user=user: user(row)  # noqa: E731
             else:
@@ -159,8 +159,14 @@ def _members_plan(compiler: Compiler, selection: Selection, index: int) -> Membe
         return _object(writers)
 
     connection = connection_plan(compiler, selection, membership_plan)
+    if connection.cursors:
+        columns.update(MEMBERSHIP_KEYSET.aliases)
     return MembersPlan(
-        selection, connection, f"_members_{index}", user_columns if users_selected else None
+        selection,
+        connection,
+        f"_members_{index}",
+        columns,
+        user_columns if users_selected else None,
     )
 
 
@@ -205,7 +211,11 @@ def members_attach(plans: list[MembersPlan], windows: list[PageWindow], rows: li
             # What every `members` field of this window needs (aliases share the query).
             same = [p for p, w in zip(plans, windows, strict=True) if w == window]
             users = [p.user_columns for p in same if p.user_columns is not None]
-            columns = MEMBER_COLUMNS + tuple(f"user__{c}" for c in sorted(set().union(*users)))
+            columns = [
+                *MEMBER_COLUMNS,
+                *sorted(set().union(*(p.columns for p in same))),
+                *(f"user__{column}" for column in sorted(set().union(*users))),
+            ]
             grouped: dict[int, list[dict]] = {}
             queryset = membership_page(
                 after=window.after,

@@ -49,7 +49,9 @@ from schema.core.plans import (
     leaf_serializer,
     root_planner,
 )
+from schema.core.ids import pk_from_global_id
 from schema.organization.filters import ORGANIZATION_ORDERING
+from schema.organization.queries import organization_lookup
 
 ORGANIZATION_COLUMNS = {
     "name": "name",
@@ -233,18 +235,50 @@ def members_attach(plans: list[MembersPlan], windows: list[PageWindow], rows: li
             row[plan.key] = membership_page_cut(members, first=window.first, last=window.last)
 
 
+def _scoped(node: OrganizationNodePlan, user):
+    """The organizations `user` may see, annotated as the selection needs; their columns."""
+    if not user.is_authenticated:
+        raise Fallback("login required")  # the resolver's own refusal
+    member_count = any(members.connection.count for members in node.members)
+    queryset = organization_visible(Organization.objects.all(), user=user, with_my_role=node.my_role)
+    if member_count:
+        queryset = organization_with_member_count(queryset)
+    return queryset, sorted(node.columns | ({"member_count"} if member_count else set()))
+
+
+@root_planner("organization")
+def organization_plan(compiler: Compiler, selection: Selection):
+    """The plan of `organization(by:)` (and its deprecated `id:`/`slug:`): one row."""
+    node = OrganizationNodePlan()
+    write = node.compile(compiler, selection)
+
+    def run(request, variables: dict[str, Any]) -> dict[str, Any]:
+        queryset, columns = _scoped(node, request.user)
+        args = arguments(selection, variables)
+        try:
+            lookup = organization_lookup(args.get("by"), id=args.get("id"), slug=args.get("slug"))
+            if "id" in lookup:
+                lookup = {"pk": pk_from_global_id(lookup["id"], type_name="Organization")}
+            windows = [members.window(variables) for members in node.members]
+        except (ApiError, GraphQLError) as error:
+            raise Fallback("arguments") from error
+        rows = list(queryset.filter(**lookup).values(*columns))
+        if len(rows) != 1:
+            raise Fallback("not found")  # NOT_FOUND, worded by the resolver
+        members_attach(node.members, windows, rows)
+        return write(rows[0])
+
+    return run
+
+
 @root_planner("organizations")
 def organizations_plan(compiler: Compiler, selection: Selection):
     """The plan of `organizations`: its page and everything below it, from rows."""
     node = OrganizationNodePlan()
     connection = connection_plan(compiler, selection, lambda c, s: node.compile(c, s))
-    member_count = any(members.connection.count for members in node.members)
-    columns = sorted(node.columns | ({"member_count"} if member_count else set()))
 
     def run(request, variables: dict[str, Any]) -> dict[str, Any]:
-        user = request.user
-        if not user.is_authenticated:
-            raise Fallback("login required")  # the resolver's own refusal
+        queryset, columns = _scoped(node, request.user)
         args = arguments(selection, variables)
         if any(value is not None for key, value in args.items() if key not in ORGANIZATIONS_PAGING):
             raise Fallback("filter")
@@ -255,11 +289,6 @@ def organizations_plan(compiler: Compiler, selection: Selection):
             windows = [members.window(variables) for members in node.members]
         except (ApiError, GraphQLError) as error:
             raise Fallback("arguments") from error
-        queryset = organization_visible(
-            Organization.objects.all(), user=user, with_my_role=node.my_role
-        )
-        if member_count:
-            queryset = organization_with_member_count(queryset)
         page = Page(rows=[], has_previous=False, has_next=False)
         if connection.rows:
             page = keyset_page(

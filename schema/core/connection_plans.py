@@ -91,13 +91,17 @@ def connection_plan(
             plan.parts.append((part.response_name, "totalCount", leaf_serializer(part)))
         elif part.name == "pageInfo":
             plan.rows = plan.cursors = True
-            writers = [(info.response_name, _page_info_writer(info)) for info in compiler.children(part)]
+            writers = [
+                (info.response_name, _page_info_writer(info)) for info in compiler.children(part)
+            ]
             plan.parts.append((part.response_name, "pageInfo", writers))
         elif part.name == "edges":
             plan.rows = True
             edges = compiler.children(part)
             plan.cursors = plan.cursors or any(edge.name == "cursor" for edge in edges)
-            writers = [(edge.response_name, _edge_writer(compiler, edge, node_plan)) for edge in edges]
+            writers = [
+                (edge.response_name, _edge_writer(compiler, edge, node_plan)) for edge in edges
+            ]
             plan.parts.append((part.response_name, "edges", writers))
         else:
             raise Unplannable(part.name)

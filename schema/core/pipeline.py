@@ -90,6 +90,4 @@ def operation_prepare(request, schema: GraphQLSchema, params: GraphQLParams) -> 
     )
     if cost.error is not None:
         return _refused([cost.error], cost.extensions)
-    return PreparedOperation(
-        document=document, digest=requested.digest, extensions=cost.extensions
-    )
+    return PreparedOperation(document=document, digest=requested.digest, extensions=cost.extensions)

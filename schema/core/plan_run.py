@@ -128,7 +128,7 @@ def plan_execute(
         data = plan.run(request, coerced)
     except Fallback:
         return None
-    except Exception:  # noqa: BLE001 - graphql-core's run reports it as a field error
+    except Exception:
         return None
     limit = settings.GRAPHQL_MAX_RESPONSE_BYTES
     if limit > 0:
@@ -138,4 +138,3 @@ def plan_execute(
         if generous + PLAN_ENVELOPE_BYTES > limit - ENVELOPE_BYTES:
             return None
     return ExecutionResult(data=data)
-

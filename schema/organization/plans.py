@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError
-from graphql_relay import to_global_id
 
 from organization.keyset import Page, keyset_page
 from organization.models import Organization
@@ -40,16 +39,16 @@ from schema.core.connection_plans import ConnectionPlan, connection_plan
 from schema.core.connections import PageWindow, page_arguments_checked, page_window
 from schema.core.errors import ApiError
 from schema.core.filtered_connections import ORDER_BY_KEY
+from schema.core.ids import pk_from_global_id
+from schema.core.object_plans import Column, Constant, FieldSpec, GlobalId, Nested, object_writer
 from schema.core.plans import (
     Compiler,
     Fallback,
     Selection,
     Unplannable,
     arguments,
-    leaf_serializer,
     root_planner,
 )
-from schema.core.ids import pk_from_global_id
 from schema.organization.filters import ORGANIZATION_ORDERING
 from schema.organization.queries import organization_lookup
 
@@ -76,24 +75,8 @@ USER_PUBLIC_FIELDS = {"username": "username", "displayName": "username"}
 Writer = Callable[[dict], Any]
 
 
-def _object(writers: list[tuple[str, Writer]]) -> Callable[[dict], dict[str, Any]]:
-    return lambda row: {name: write(row) for name, write in writers}
-
-
-def _column(selection: Selection, column: str) -> Writer:
-    serialize = leaf_serializer(selection)
-    return lambda row: serialize(row[column])
-
-
-def _global_id(selection: Selection, column: str) -> Writer:
-    serialize = leaf_serializer(selection)
-    type_name = selection.parent.name
-    return lambda row: serialize(to_global_id(type_name, row[column]))
-
-
-def _typename(selection: Selection) -> Writer:
-    name = selection.parent.name
-    return lambda row: name
+def _typename(selection: Selection) -> Constant:
+    return Constant(selection.parent.name)
 
 
 @dataclass
@@ -116,20 +99,19 @@ class MembersPlan:
 
 
 def _user_plan(compiler: Compiler, selection: Selection, columns: set[str]) -> Writer:
-    writers = []
+    fields: list[tuple[Selection, FieldSpec]] = []
     for child in compiler.children(selection):
         if child.name == "__typename":
-            write = _typename(child)
+            spec = _typename(child)
         elif child.name == "id":
-            write = _global_id(child, "user_id")
+            spec = GlobalId("User", "user_id")
         elif child.name in USER_PUBLIC_FIELDS:
-            column = "user__" + USER_PUBLIC_FIELDS[child.name]
             columns.add(USER_PUBLIC_FIELDS[child.name])
-            write = _column(child, column)
+            spec = Column("user__" + USER_PUBLIC_FIELDS[child.name])
         else:  # private fields, security events: the resolvers check who asks
             raise Unplannable(child.name)
-        writers.append((child.response_name, write))
-    return _object(writers)
+        fields.append((child, spec))
+    return object_writer(fields)
 
 
 def _members_plan(compiler: Compiler, selection: Selection, index: int) -> MembersPlan:
@@ -139,26 +121,25 @@ def _members_plan(compiler: Compiler, selection: Selection, index: int) -> Membe
 
     def membership_plan(compiler: Compiler, node: Selection) -> Writer:
         nonlocal users_selected
-        writers = []
+        fields: list[tuple[Selection, FieldSpec]] = []
         for child in compiler.children(node):
             if child.name == "__typename":
-                write = _typename(child)
+                spec = _typename(child)
             elif child.name == "id":
                 columns.add("id")
-                write = _global_id(child, "id")
+                spec = GlobalId("Membership", "id")
             elif child.name in ("role", "createdAt"):
                 column = "created_at" if child.name == "createdAt" else "role"
                 columns.add(column)
-                write = _column(child, column)
+                spec = Column(column)
             elif child.name == "user":
                 users_selected = True
                 columns.add("user_id")
-                user = _user_plan(compiler, child, user_columns)
-                write = lambda row, user=user: user(row)  # noqa: E731
+                spec = Nested(_user_plan(compiler, child, user_columns))
             else:
                 raise Unplannable(child.name)
-            writers.append((child.response_name, write))
-        return _object(writers)
+            fields.append((child, spec))
+        return object_writer(fields)
 
     connection = connection_plan(compiler, selection, membership_plan)
     if connection.cursors:
@@ -181,27 +162,27 @@ class OrganizationNodePlan:
     members: list[MembersPlan] = field(default_factory=list)
 
     def compile(self, compiler: Compiler, selection: Selection) -> Writer:
-        writers = []
+        fields: list[tuple[Selection, FieldSpec]] = []
         for child in compiler.children(selection):
             if child.name == "__typename":
-                write = _typename(child)
+                spec = _typename(child)
             elif child.name == "id":
-                write = _global_id(child, "id")
+                spec = GlobalId("Organization", "id")
             elif child.name in ORGANIZATION_COLUMNS:
                 self.columns.add(ORGANIZATION_COLUMNS[child.name])
-                write = _column(child, ORGANIZATION_COLUMNS[child.name])
+                spec = Column(ORGANIZATION_COLUMNS[child.name])
             elif child.name == "myRole":
                 self.my_role = True
                 self.columns.add("my_role")
-                write = _column(child, "my_role")
+                spec = Column("my_role")
             elif child.name == "members":
                 members = _members_plan(compiler, child, len(self.members))
                 self.members.append(members)
-                write = members.write
+                spec = Nested(members.write)
             else:  # createdBy, invitations, auditEvents: their resolvers check permissions
                 raise Unplannable(child.name)
-            writers.append((child.response_name, write))
-        return _object(writers)
+            fields.append((child, spec))
+        return object_writer(fields)
 
 
 def members_attach(plans: list[MembersPlan], windows: list[PageWindow], rows: list[dict]) -> None:
@@ -240,7 +221,9 @@ def _scoped(node: OrganizationNodePlan, user):
     if not user.is_authenticated:
         raise Fallback("login required")  # the resolver's own refusal
     member_count = any(members.connection.count for members in node.members)
-    queryset = organization_visible(Organization.objects.all(), user=user, with_my_role=node.my_role)
+    queryset = organization_visible(
+        Organization.objects.all(), user=user, with_my_role=node.my_role
+    )
     if member_count:
         queryset = organization_with_member_count(queryset)
     return queryset, sorted(node.columns | ({"member_count"} if member_count else set()))

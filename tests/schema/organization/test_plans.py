@@ -66,27 +66,75 @@ def both_ways(api, query, variables=None):
 DOCUMENTS = [
     # (document, variables)
     (f"{{ organizations {{ totalCount edges {{ node {{ {ORGANIZATION_FIELDS} }} }} }} }}", {}),
-    (f"{{ organizations(first: 3) {{ edges {{ cursor node {{ {ORGANIZATION_FIELDS} myRole {MEMBERS} }} }} pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }} }}", {}),
-    ("{ organizations(last: 2) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename } edges { node { name } } } }", {}),
+    (
+        f"{{ organizations(first: 3) {{ edges {{ cursor node {{ {ORGANIZATION_FIELDS} myRole {MEMBERS} }} }} pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }} }}",
+        {},
+    ),
+    (
+        "{ organizations(last: 2) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename } edges { node { name } } } }",
+        {},
+    ),
     ("{ organizations(first: 4, offset: 2) { totalCount edges { node { name } } } }", {}),
     ("{ organizations(last: 2, offset: 1) { edges { node { name } } } }", {}),
-    ("{ organizations(first: 5, last: 2) { pageInfo { hasPreviousPage hasNextPage } edges { node { slug } } } }", {}),
-    ("{ organizations(orderBy: [{field: CREATED_AT, direction: DESC}]) { edges { cursor node { name createdAt } } } }", {}),
-    ("{ organizations(orderBy: [{field: UPDATED_AT}, {field: NAME, direction: DESC}], first: 3) { edges { node { name } } } }", {}),
-    ("{ a: organizations(first: 1) { edges { node { n: name } } } b: organizations(first: 2) { c: totalCount } }", {}),
+    (
+        "{ organizations(first: 5, last: 2) { pageInfo { hasPreviousPage hasNextPage } edges { node { slug } } } }",
+        {},
+    ),
+    (
+        "{ organizations(orderBy: [{field: CREATED_AT, direction: DESC}]) { edges { cursor node { name createdAt } } } }",
+        {},
+    ),
+    (
+        "{ organizations(orderBy: [{field: UPDATED_AT}, {field: NAME, direction: DESC}], first: 3) { edges { node { name } } } }",
+        {},
+    ),
+    (
+        "{ a: organizations(first: 1) { edges { node { n: name } } } b: organizations(first: 2) { c: totalCount } }",
+        {},
+    ),
     ("{ __typename organizations { __typename edges { __typename node { __typename id } } } }", {}),
-    ("query Q($s: Boolean!, $i: Boolean!) { organizations { edges { node { name @skip(if: $s) slug @include(if: $i) myRole } } } }", {"s": True, "i": False}),
-    ("query Q($s: Boolean!, $i: Boolean!) { organizations { edges { node { name @skip(if: $s) slug @include(if: $i) myRole } } } }", {"s": False, "i": True}),
-    ("query Q($first: Int, $m: Int) { organizations(first: $first) { edges { node { ...O } } } } fragment O on Organization { name members(first: $m) { ...M } } fragment M on MembershipConnection { totalCount edges { node { role user { ... on User { username } } } } }", {"first": 5, "m": 2}),
-    ("{ organizations { edges { node { ... on Organization { name } ... on Node { id } } } } }", {}),
-    ("{ organizations { edges { node { members(last: 2) { pageInfo { hasPreviousPage hasNextPage startCursor endCursor } edges { node { role } } } } } } }", {}),
-    ("{ organizations { edges { node { members(first: 20, last: 3) { pageInfo { hasPreviousPage hasNextPage } edges { node { user { username } } } } } } } }", {}),
-    ("{ organizations { edges { node { a: members(first: 1) { totalCount } b: members(first: 1) { edges { node { id } } } c: members(first: 2) { edges { node { user { id __typename } } } } } } } }", {}),
+    (
+        "query Q($s: Boolean!, $i: Boolean!) { organizations { edges { node { name @skip(if: $s) slug @include(if: $i) myRole } } } }",
+        {"s": True, "i": False},
+    ),
+    (
+        "query Q($s: Boolean!, $i: Boolean!) { organizations { edges { node { name @skip(if: $s) slug @include(if: $i) myRole } } } }",
+        {"s": False, "i": True},
+    ),
+    (
+        "query Q($first: Int, $m: Int) { organizations(first: $first) { edges { node { ...O } } } } fragment O on Organization { name members(first: $m) { ...M } } fragment M on MembershipConnection { totalCount edges { node { role user { ... on User { username } } } } }",
+        {"first": 5, "m": 2},
+    ),
+    (
+        "{ organizations { edges { node { ... on Organization { name } ... on Node { id } } } } }",
+        {},
+    ),
+    (
+        "{ organizations { edges { node { members(last: 2) { pageInfo { hasPreviousPage hasNextPage startCursor endCursor } edges { node { role } } } } } } }",
+        {},
+    ),
+    (
+        "{ organizations { edges { node { members(first: 20, last: 3) { pageInfo { hasPreviousPage hasNextPage } edges { node { user { username } } } } } } } }",
+        {},
+    ),
+    (
+        "{ organizations { edges { node { a: members(first: 1) { totalCount } b: members(first: 1) { edges { node { id } } } c: members(first: 2) { edges { node { user { id __typename } } } } } } } }",
+        {},
+    ),
     ("{ organizations { edges { node { members { totalCount } } } } }", {}),
-    ("{ organizations(first: 0) { totalCount edges { node { name } } pageInfo { hasNextPage } } }", {}),
+    (
+        "{ organizations(first: 0) { totalCount edges { node { name } } pageInfo { hasNextPage } } }",
+        {},
+    ),
     ("query { organizations(first: 2) { edges { node { name } } } }", {}),
-    ('{ organization(by: {slug: "acme"}) { id name myRole members { totalCount edges { node { role user { username } } } } } }', {}),
-    ('query O($by: OrganizationLookup) { o: organization(by: $by) { ... on Organization { slug } m: members(last: 2) { pageInfo { startCursor } } } }', {"by": {"slug": "crowd"}}),
+    (
+        '{ organization(by: {slug: "acme"}) { id name myRole members { totalCount edges { node { role user { username } } } } } }',
+        {},
+    ),
+    (
+        "query O($by: OrganizationLookup) { o: organization(by: $by) { ... on Organization { slug } m: members(last: 2) { pageInfo { startCursor } } } }",
+        {"by": {"slug": "crowd"}},
+    ),
     ('{ organization(slug: "beta") { name } organizations(first: 1) { totalCount } }', {}),
     (FLAT_PAGE, {"first": 50}),
     (NESTED_PAGE, {"first": 50, "members": 10}),
@@ -156,7 +204,12 @@ def test_plan_answers_pages_by_cursor_as_graphql_core_does(api, world):
     cases = [
         {"a": a, "b": b, "f": f, "l": l}
         for (a, b), f, l in itertools.product(
-            [(None, None), (org_cursors[1], None), (None, org_cursors[-2]), (org_cursors[0], org_cursors[-1])],
+            [
+                (None, None),
+                (org_cursors[1], None),
+                (None, org_cursors[-2]),
+                (org_cursors[0], org_cursors[-1]),
+            ],
             [None, 2],
             [None, 1],
         )
@@ -176,19 +229,24 @@ FALLBACKS = [
     "{ organizations { edges { node { createdBy { username } } } } }",
     "{ organizations { edges { node { members { edges { node { user { email } } } } } } } }",
     "{ organizations { edges { node { invitations { totalCount } } } } }",
-    "{ organizations(nameContains: \"a\") { edges { node { name } } } }",
+    '{ organizations(nameContains: "a") { edges { node { name } } } }',
     "{ organizations(role: OWNER) { edges { node { name } } } }",
     "{ me { username } }",
     "{ organizations { totalCount } me { id } }",
     "{ __schema { queryType { name } } }",
-    "{ organizations { edges { node { name } } } __type(name: \"User\") { name } }",
+    '{ organizations { edges { node { name } } } __type(name: "User") { name } }',
 ]
 
 
 def test_organization_by_id_is_answered_by_its_plan(api, world):
     # given
     api.authenticate(world["owner"])
-    ids = [edge["node"]["id"] for edge in api.execute("{ organizations { edges { node { id } } } }")["data"]["organizations"]["edges"]]
+    ids = [
+        edge["node"]["id"]
+        for edge in api.execute("{ organizations { edges { node { id } } } }")["data"][
+            "organizations"
+        ]["edges"]
+    ]
     document = "query O($id: ID!) { organization(by: {id: $id}) { id slug members(first: 1) { edges { node { id } } } } }"
 
     for global_id in ids:
@@ -241,11 +299,23 @@ def test_graphql_core_answers_what_no_plan_knows(api, world, document):
     [
         ("{ organizations(first: 101) { totalCount } }", {}, "PAGE_SIZE_TOO_LARGE"),
         ("{ organizations(first: -1) { totalCount } }", {}, "BAD_USER_INPUT"),
-        ("{ organizations(after: \"nope\") { totalCount } }", {}, "BAD_USER_INPUT"),
-        ("{ organizations(offset: 1, before: \"x\") { totalCount } }", {}, "BAD_USER_INPUT"),
-        ("{ organizations(orderBy: [{field: NAME}, {field: NAME}]) { totalCount } }", {}, "BAD_USER_INPUT"),
-        ("{ organizations { edges { node { members(first: 500) { totalCount } } } } }", {}, "PAGE_SIZE_TOO_LARGE"),
-        ("query Q($f: Int!) { organizations(first: $f) { totalCount } }", {"f": "x"}, "BAD_USER_INPUT"),
+        ('{ organizations(after: "nope") { totalCount } }', {}, "BAD_USER_INPUT"),
+        ('{ organizations(offset: 1, before: "x") { totalCount } }', {}, "BAD_USER_INPUT"),
+        (
+            "{ organizations(orderBy: [{field: NAME}, {field: NAME}]) { totalCount } }",
+            {},
+            "BAD_USER_INPUT",
+        ),
+        (
+            "{ organizations { edges { node { members(first: 500) { totalCount } } } } }",
+            {},
+            "PAGE_SIZE_TOO_LARGE",
+        ),
+        (
+            "query Q($f: Int!) { organizations(first: $f) { totalCount } }",
+            {"f": "x"},
+            "BAD_USER_INPUT",
+        ),
     ],
 )
 def test_refusals_are_graphql_cores(api, world, document, variables, code):

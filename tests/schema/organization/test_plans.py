@@ -16,7 +16,10 @@ from organization.models import Membership, Organization
 Role = Membership.Role
 
 ORGANIZATION_FIELDS = "id name slug description contactEmail website isActive createdAt updatedAt"
-MEMBERS = "members(first: 3) { totalCount edges { cursor node { id role createdAt user { id username displayName } } } }"
+MEMBERS = (
+    "members(first: 3) { totalCount edges { cursor node { id role createdAt "
+    "user { id username displayName } } } }"
+)
 
 
 @pytest.fixture
@@ -67,42 +70,72 @@ DOCUMENTS = [
     # (document, variables)
     (f"{{ organizations {{ totalCount edges {{ node {{ {ORGANIZATION_FIELDS} }} }} }} }}", {}),
     (
-        f"{{ organizations(first: 3) {{ edges {{ cursor node {{ {ORGANIZATION_FIELDS} myRole {MEMBERS} }} }} pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }} }} }}",
+        (
+            f"{{ organizations(first: 3) {{ edges {{ cursor node {{ "
+            f"{ORGANIZATION_FIELDS} myRole {MEMBERS} }} }} pageInfo {{ hasNextPage "
+            f"hasPreviousPage startCursor endCursor }} }} }}"
+        ),
         {},
     ),
     (
-        "{ organizations(last: 2) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename } edges { node { name } } } }",
+        (
+            "{ organizations(last: 2) { pageInfo { hasNextPage hasPreviousPage "
+            "startCursor endCursor __typename } edges { node { name } } } }"
+        ),
         {},
     ),
     ("{ organizations(first: 4, offset: 2) { totalCount edges { node { name } } } }", {}),
     ("{ organizations(last: 2, offset: 1) { edges { node { name } } } }", {}),
     (
-        "{ organizations(first: 5, last: 2) { pageInfo { hasPreviousPage hasNextPage } edges { node { slug } } } }",
+        (
+            "{ organizations(first: 5, last: 2) { pageInfo { hasPreviousPage "
+            "hasNextPage } edges { node { slug } } } }"
+        ),
         {},
     ),
     (
-        "{ organizations(orderBy: [{field: CREATED_AT, direction: DESC}]) { edges { cursor node { name createdAt } } } }",
+        (
+            "{ organizations(orderBy: [{field: CREATED_AT, direction: DESC}]) { "
+            "edges { cursor node { name createdAt } } } }"
+        ),
         {},
     ),
     (
-        "{ organizations(orderBy: [{field: UPDATED_AT}, {field: NAME, direction: DESC}], first: 3) { edges { node { name } } } }",
+        (
+            "{ organizations(orderBy: [{field: UPDATED_AT}, {field: NAME, "
+            "direction: DESC}], first: 3) { edges { node { name } } } }"
+        ),
         {},
     ),
     (
-        "{ a: organizations(first: 1) { edges { node { n: name } } } b: organizations(first: 2) { c: totalCount } }",
+        (
+            "{ a: organizations(first: 1) { edges { node { n: name } } } b: "
+            "organizations(first: 2) { c: totalCount } }"
+        ),
         {},
     ),
     ("{ __typename organizations { __typename edges { __typename node { __typename id } } } }", {}),
     (
-        "query Q($s: Boolean!, $i: Boolean!) { organizations { edges { node { name @skip(if: $s) slug @include(if: $i) myRole } } } }",
+        (
+            "query Q($s: Boolean!, $i: Boolean!) { organizations { edges { node { "
+            "name @skip(if: $s) slug @include(if: $i) myRole } } } }"
+        ),
         {"s": True, "i": False},
     ),
     (
-        "query Q($s: Boolean!, $i: Boolean!) { organizations { edges { node { name @skip(if: $s) slug @include(if: $i) myRole } } } }",
+        (
+            "query Q($s: Boolean!, $i: Boolean!) { organizations { edges { node { "
+            "name @skip(if: $s) slug @include(if: $i) myRole } } } }"
+        ),
         {"s": False, "i": True},
     ),
     (
-        "query Q($first: Int, $m: Int) { organizations(first: $first) { edges { node { ...O } } } } fragment O on Organization { name members(first: $m) { ...M } } fragment M on MembershipConnection { totalCount edges { node { role user { ... on User { username } } } } }",
+        (
+            "query Q($first: Int, $m: Int) { organizations(first: $first) { edges { "
+            "node { ...O } } } } fragment O on Organization { name members(first: "
+            "$m) { ...M } } fragment M on MembershipConnection { totalCount edges { "
+            "node { role user { ... on User { username } } } } }"
+        ),
         {"first": 5, "m": 2},
     ),
     (
@@ -110,29 +143,51 @@ DOCUMENTS = [
         {},
     ),
     (
-        "{ organizations { edges { node { members(last: 2) { pageInfo { hasPreviousPage hasNextPage startCursor endCursor } edges { node { role } } } } } } }",
+        (
+            "{ organizations { edges { node { members(last: 2) { pageInfo { "
+            "hasPreviousPage hasNextPage startCursor endCursor } edges { node { "
+            "role } } } } } } }"
+        ),
         {},
     ),
     (
-        "{ organizations { edges { node { members(first: 20, last: 3) { pageInfo { hasPreviousPage hasNextPage } edges { node { user { username } } } } } } } }",
+        (
+            "{ organizations { edges { node { members(first: 20, last: 3) { "
+            "pageInfo { hasPreviousPage hasNextPage } edges { node { user { "
+            "username } } } } } } } }"
+        ),
         {},
     ),
     (
-        "{ organizations { edges { node { a: members(first: 1) { totalCount } b: members(first: 1) { edges { node { id } } } c: members(first: 2) { edges { node { user { id __typename } } } } } } } }",
+        (
+            "{ organizations { edges { node { a: members(first: 1) { totalCount } "
+            "b: members(first: 1) { edges { node { id } } } c: members(first: 2) { "
+            "edges { node { user { id __typename } } } } } } } }"
+        ),
         {},
     ),
     ("{ organizations { edges { node { members { totalCount } } } } }", {}),
     (
-        "{ organizations(first: 0) { totalCount edges { node { name } } pageInfo { hasNextPage } } }",
+        (
+            "{ organizations(first: 0) { totalCount edges { node { name } } "
+            "pageInfo { hasNextPage } } }"
+        ),
         {},
     ),
     ("query { organizations(first: 2) { edges { node { name } } } }", {}),
     (
-        '{ organization(by: {slug: "acme"}) { id name myRole members { totalCount edges { node { role user { username } } } } } }',
+        (
+            '{ organization(by: {slug: "acme"}) { id name myRole members { '
+            "totalCount edges { node { role user { username } } } } } }"
+        ),
         {},
     ),
     (
-        "query O($by: OrganizationLookup) { o: organization(by: $by) { ... on Organization { slug } m: members(last: 2) { pageInfo { startCursor } } } }",
+        (
+            "query O($by: OrganizationLookup) { o: organization(by: $by) { ... on "
+            "Organization { slug } m: members(last: 2) { pageInfo { startCursor } } "
+            "} }"
+        ),
         {"by": {"slug": "crowd"}},
     ),
     ('{ organization(slug: "beta") { name } organizations(first: 1) { totalCount } }', {}),
@@ -161,7 +216,10 @@ def test_plan_answers_as_graphql_core_does_for_every_viewer(api, world, document
 def test_plan_answers_the_operation_named(api, world):
     # given
     api.authenticate(world["owner"])
-    document = "query Other { me { id } } query Named { organizations(first: 2) { edges { node { name } } } }"
+    document = (
+        "query Other { me { id } } query Named { organizations(first: 2) { "
+        "edges { node { name } } } }"
+    )
 
     def post(name):
         response = api.client.post(
@@ -202,8 +260,8 @@ def test_plan_answers_pages_by_cursor_as_graphql_core_does(api, world):
                                    before: members(last: 1, before: $mb) { edges { cursor } } } }
       } }"""
     cases = [
-        {"a": a, "b": b, "f": f, "l": l}
-        for (a, b), f, l in itertools.product(
+        {"a": after, "b": before, "f": first, "l": last}
+        for (after, before), first, last in itertools.product(
             [
                 (None, None),
                 (org_cursors[1], None),
@@ -247,7 +305,10 @@ def test_organization_by_id_is_answered_by_its_plan(api, world):
             "organizations"
         ]["edges"]
     ]
-    document = "query O($id: ID!) { organization(by: {id: $id}) { id slug members(first: 1) { edges { node { id } } } } }"
+    document = (
+        "query O($id: ID!) { organization(by: {id: $id}) { id slug "
+        "members(first: 1) { edges { node { id } } } } }"
+    )
 
     for global_id in ids:
         # when

@@ -29,14 +29,16 @@ def operation_execute(
     middleware,
 ) -> tuple[ExecutionResult, bool]:
     """Run a prepared operation; also say whether it started (so has `data`)."""
-    if settings.GRAPHQL_PLANS_ENABLED and not middleware and prepared.digest is not None:
-        # A compiled plan answers what it knows exactly; anything else runs below.
-        planned = plan_execute(schema, prepared.document, prepared.digest, params, context_value)
-        if planned is not None:
-            request_context(context_value).graphql().planned = True
-            planned.extensions = prepared.extensions
-            return planned, True
     try:
+        if settings.GRAPHQL_PLANS_ENABLED and not middleware and prepared.digest is not None:
+            # A compiled plan answers what it knows exactly; anything else runs below.
+            planned = plan_execute(
+                schema, prepared.document, prepared.digest, params, context_value
+            )
+            if planned is not None:
+                request_context(context_value).graphql().planned = True
+                planned.extensions = prepared.extensions
+                return planned, True
         result = execute(
             schema,
             prepared.document,

@@ -7,10 +7,12 @@ the values of the variables that `@skip`/`@include` read, in an LRU bounded by
 GRAPHQL_DOCUMENT_CACHE_SIZE entries and cleared when a setting changes.
 
 The answer's size is bounded as graphql-core's run bounds it
-(response_size.py): a plan answers only when even the most generous count of
-its JSON (each key's value counted 24 bytes more than it takes) fits
-GRAPHQL_MAX_RESPONSE_BYTES, so a query that execution would stop with
-RESPONSE_TOO_LARGE is always left to execution.
+(response_size.py), from the answer's JSON and how many keys it has: when even
+the most generous count of execution (each value 24 bytes more than it takes)
+fits GRAPHQL_MAX_RESPONSE_BYTES, the plan answers; when even the most frugal
+(each key 6 bytes less) passes it, the answer is RESPONSE_TOO_LARGE, as
+execution's would be, without running the query twice; in between, execution
+runs and counts.
 
 GRAPHQL_PLANS_ENABLED=false turns plans off (the tests compare both ways).
 """
@@ -35,10 +37,18 @@ from graphql.execution.values import get_variable_values
 from graphql.language import Visitor
 
 from schema.core.plans import Fallback, plan_compile
-from schema.core.response_size import ENVELOPE_BYTES, NON_STRING_BYTES
+from schema.core.response_size import (
+    ENVELOPE_BYTES,
+    NON_STRING_BYTES,
+    OBJECT_BYTES,
+    ResponseTooLarge,
+)
 
 # Room for the answer's envelope besides `data`, on top of what execution keeps.
 PLAN_ENVELOPE_BYTES = 64
+# The most JSON per key that execution's count leaves out: a null's `null` and its
+# comma, a list's brackets and comma.
+UNCOUNTED_BYTES_PER_KEY = 6
 
 
 class PlanCache:
@@ -133,8 +143,11 @@ def plan_execute(
     limit = settings.GRAPHQL_MAX_RESPONSE_BYTES
     if limit > 0:
         encoded = orjson.dumps(data)
-        # Every key has a colon (values may add more: still an upper bound).
-        generous = len(encoded) + NON_STRING_BYTES * encoded.count(b":")
-        if generous + PLAN_ENVELOPE_BYTES > limit - ENVELOPE_BYTES:
-            return None
+        room = limit - ENVELOPE_BYTES
+        # Every key has a colon (values may add more: the bounds only widen).
+        keys = encoded.count(b":")
+        if len(encoded) - UNCOUNTED_BYTES_PER_KEY * keys - OBJECT_BYTES > room:
+            raise ResponseTooLarge  # execution's count would pass the bound too
+        if len(encoded) + NON_STRING_BYTES * keys + PLAN_ENVELOPE_BYTES > room:
+            return None  # near the bound: execution's own count decides
     return ExecutionResult(data=data)

@@ -1,10 +1,12 @@
-"""The compiled plan of `organizations` and its `members` pages (schema/core/plans.py).
+"""The compiled plans of `organizations`, `organization(by:)` and their `members` pages
+(schema/core/plans.py).
 
 What a plan knows, and builds from `.values()` rows (only the selected
 columns) instead of model instances and graphql-core's per-field execution:
 
 - `organizations(first/after/last/before/offset/orderBy)` without a filter
   argument: `totalCount`, `pageInfo`, `edges { cursor node }`;
+- `organization(by: {id} | {slug})` and its deprecated `id:`/`slug:` arguments;
 - an Organization's `id`, its scalar fields, `myRole` and `members(...)`;
 - a member page's `totalCount`, `pageInfo`, `edges { cursor node }`; a
   Membership's `id`, `role`, `createdAt` and `user { id username displayName }`
@@ -17,7 +19,8 @@ selectors: `organization_visible` (the user's scope and `my_role`),
 `organization_with_member_count`, `keyset_page` with the same keyset and
 `membership_page` (cut per organization in SQL by its window function), after
 the same argument checks (`page_arguments_checked`, `keyset_of`,
-`page_window`); a refusal there is a Fallback, so graphql-core reports it.
+`page_window`, `organization_lookup`); a refusal there, an anonymous caller or
+an organization not found is a Fallback, so graphql-core reports it.
 """
 
 from collections.abc import Callable

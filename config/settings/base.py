@@ -147,6 +147,9 @@ CORS_URLS_REGEX = r"^/graphql(/token)?/?$"
 CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "dpop", "x-csrf-token")
 CORS_ALLOW_CREDENTIALS = True
+# Response headers a browser app may read beyond the safelisted ones: when to retry
+# (429, 503), a DPoP or Bearer challenge (401), and the id to quote in a bug report.
+CORS_EXPOSE_HEADERS = ("retry-after", "www-authenticate", "x-request-id")
 CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=86400)
 
 # --- Database ---------------------------------------------------------------

@@ -37,14 +37,16 @@ from accounts.request_context import request_context
 from config.metrics import operation_names
 from schema.core import tracing_hook
 from schema.core.documents import query_digest
-from schema.core.errors import ErrorCode, RequestError
+from schema.core.errors import DATABASE_UNAVAILABLE_ERRORS, ErrorCode, RequestError
 from schema.core.execution import FastLeafExecutionContext
 from schema.core.persisted import SHA256_HEX
 
 OPERATION_NAME_MAX = 100
 RESOLVER_SPANS_MAX = 50
 KNOWN_CODES = frozenset(code.value for code in ErrorCode)
-SERVER_FAULTS = frozenset({ErrorCode.INTERNAL_SERVER_ERROR, ErrorCode.SERVICE_UNAVAILABLE})
+INTERNAL_SERVER_ERROR = ErrorCode.INTERNAL_SERVER_ERROR
+SERVICE_UNAVAILABLE = ErrorCode.SERVICE_UNAVAILABLE
+SERVER_FAULTS = frozenset({INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE})
 
 
 def document_digest(params) -> str | None:
@@ -131,6 +133,10 @@ class OperationTracing:
                 return body, status
             except RequestError as error:
                 codes = [error.code.value]
+                raise
+            except Exception as error:  # the view answers it (500, or 503 for the database)
+                unavailable = isinstance(error, DATABASE_UNAVAILABLE_ERRORS)
+                codes = [(SERVICE_UNAVAILABLE if unavailable else INTERNAL_SERVER_ERROR).value]
                 raise
             finally:
                 name, kind = log.operation_name, log.operation_type

@@ -215,3 +215,24 @@ def test_redis_spans_when_the_cache_is_redis(traces, signed_in):
     redis = [span for span in spans if span.attributes.get("db.system") == "redis"]
     assert redis
     assert all(operation in ancestors(span, spans) for span in redis)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_fault_marks_the_operation_span_as_an_error(traces, api, user, monkeypatch):
+    # given the database refuses every statement, as a down server does
+    # (tests/schema/core/test_database_unavailable.py)
+    def refuse(*args, **kwargs):
+        raise connection.Database.OperationalError("connection refused")
+
+    # when
+    with monkeypatch.context() as patch:
+        patch.setattr(connection, "create_cursor", refuse)
+        result = api.execute(
+            'mutation SignIn { tokenAuth(username: "alice", password: "x") { token } }'
+        )
+
+    # then
+    assert error_codes(result) == ["SERVICE_UNAVAILABLE"]
+    operation = only(traces.collected(), **{"graphql.operation.type": "mutation"})
+    assert operation.attributes["graphql.error.codes"] == ["SERVICE_UNAVAILABLE"]
+    assert operation.status_code == 2  # opentelemetry.proto's STATUS_CODE_ERROR

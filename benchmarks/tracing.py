@@ -79,7 +79,9 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--organizations", type=int, default=1000)
     parser.add_argument("--duration", type=int, default=3, help="seconds per server, case, round")
     parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--warmup", type=int, default=1, help="seconds per server and case")
+    parser.add_argument(
+        "--warmup", type=int, default=1, help="seconds per server and case, every round"
+    )
     parser.add_argument("--connections", type=int, default=2, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
@@ -193,13 +195,13 @@ def _run(options: argparse.Namespace, database_description: str) -> int:
             "OTEL_SERVICE_NAME": "graphql-api-bench",
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": receiver.endpoint,
         }
-        servers = {
-            "today": _server(stack, options, {"GUNICORN_CMD_ARGS": f"--chdir {today_dir}"}),
-            "off": _server(stack, options, {}),
-            "on": _server(stack, options, traced),
+        configurations = {
+            "today": {"GUNICORN_CMD_ARGS": f"--chdir {today_dir}"},
+            "off": {},
+            "on": traced,
         }
         print(f"Servers: today = {commit[:10]}, off and on = this tree", flush=True)
-        rounds = _measure(options, servers, token, seeded.visible)
+        rounds = _measure(options, configurations, token, seeded.visible)
         exports = receiver.requests
     report(options, rounds, commit, database_description, exports)
     failures = sum(r.load.failures for runs in rounds.values() for rs in runs.values() for r in rs)
@@ -209,17 +211,21 @@ def _run(options: argparse.Namespace, database_description: str) -> int:
     return 0
 
 
-def _server(stack: ExitStack, options, environment: dict):
+def _servers(stack: ExitStack, options, configurations: dict) -> dict:
+    """A fresh gunicorn per configuration, stopped when `stack` closes."""
     from benchmarks.server import Server, free_port
 
-    name = environment.get("TRACING_ENABLED", "") or ("today" if environment else "off")
-    server = Server(
-        port=free_port(),
-        workers=options.workers,
-        environment=environment,
-        log_path=RESULTS_DIR / f"tracing-server-{name}.log",
-    )
-    return stack.enter_context(server)
+    servers = {}
+    for label, environment in configurations.items():
+        server = Server(
+            port=free_port(),
+            workers=options.workers,
+            # One hash seed for all: dict and set layouts never differ between servers.
+            environment={"PYTHONHASHSEED": "0", **environment},
+            log_path=RESULTS_DIR / f"tracing-server-{label}.log",
+        )
+        servers[label] = stack.enter_context(server)
+    return servers
 
 
 @dataclass(frozen=True)
@@ -254,8 +260,12 @@ def server_cpu_seconds(master_pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _measure(options, servers: dict, token: str, visible: int) -> dict:
-    """{case: {server: [Run per round]}}, the servers' order rotated every round."""
+def _measure(options, configurations: dict, token: str, visible: int) -> dict:
+    """{case: {server: [Run per round]}}: fresh servers every round, their order rotated.
+
+    New processes each round, so that what one process happens to be (where its
+    memory landed, which core it shares) is averaged out like the rest of the noise.
+    """
     from benchmarks.load import wrk_run
 
     bodies = {
@@ -263,9 +273,6 @@ def _measure(options, servers: dict, token: str, visible: int) -> dict:
         for name, (query, variables) in CASES.items()
         if name in options.case_names
     }
-    for body in bodies.values():
-        for server in servers.values():
-            page_checked(server.url, body.encode(), token, visible)
 
     def run(server, name: str, duration: int, tag: str) -> Run:
         # Idle first (nothing of the previous run left), idle after (the requests
@@ -288,25 +295,31 @@ def _measure(options, servers: dict, token: str, visible: int) -> dict:
         server.drain()
         return Run(load, server_cpu_seconds(server.process.pid) - before)
 
-    if options.warmup:
-        for name in bodies:
-            for label, server in servers.items():
-                run(server, name, options.warmup, f"warmup {name} {label}")
-    rounds = {name: {label: [] for label in servers} for name in bodies}
-    labels = list(servers)
+    rounds = {name: {label: [] for label in configurations} for name in bodies}
+    labels = list(configurations)
     for number in range(options.rounds):
-        order = labels[number % 3 :] + labels[: number % 3]
-        for name in bodies:
-            for label in order:
-                result = run(servers[label], name, options.duration, f"r{number} {name} {label}")
-                rounds[name][label].append(result)
-                print(
-                    f"round {number + 1}/{options.rounds} {name:<7}{label:<6}"
-                    f"{result.requests_per_second:9.1f} req/s"
-                    f"  {result.cpu_ms_per_request:6.2f} CPU ms/request"
-                    f"  failures {result.load.failures}",
-                    flush=True,
-                )
+        with ExitStack() as stack:
+            servers = _servers(stack, options, configurations)
+            for body in bodies.values():
+                for server in servers.values():
+                    page_checked(server.url, body.encode(), token, visible)
+            if options.warmup:
+                for name in bodies:
+                    for label, server in servers.items():
+                        run(server, name, options.warmup, f"warmup {name} {label}")
+            order = labels[number % 3 :] + labels[: number % 3]
+            for name in bodies:
+                for label in order:
+                    tag = f"r{number} {name} {label}"
+                    result = run(servers[label], name, options.duration, tag)
+                    rounds[name][label].append(result)
+                    print(
+                        f"round {number + 1}/{options.rounds} {name:<7}{label:<6}"
+                        f"{result.requests_per_second:9.1f} req/s"
+                        f"  {result.cpu_ms_per_request:6.2f} CPU ms/request"
+                        f"  failures {result.load.failures}",
+                        flush=True,
+                    )
     return rounds
 
 

@@ -16,7 +16,8 @@ it. Its attributes are bounded, since much of a request is client text:
   never its text (OpenTelemetry's `graphql.document` is the text: not sent) nor
   the variables;
 - `graphql.error.codes`: the distinct `extensions.code` values answered (an enum);
-  the span's status is ERROR only for the server's own faults.
+  the span's status is ERROR only for the server's own faults;
+- `request.id`: the request id of the log lines (at most 128 plain characters).
 
 Resolver spans are made after the fact: each field that goes through
 graphql-core's `execute_field` (not the short path of plain scalar fields in
@@ -117,7 +118,8 @@ class OperationTracing:
         self.tracer = tracer
 
     def __call__(self, answer, request, params, media_type):
-        log = request_context(request).graphql()
+        context = request_context(request)
+        log = context.graphql()
         # The pipeline names the operation in the request log once it finds it; in
         # a batch the log still holds the previous one's, which is put back if
         # this one never gets that far.
@@ -127,6 +129,8 @@ class OperationTracing:
         with self.tracer.start_as_current_span(
             "graphql", record_exception=False, set_status_on_exception=False
         ) as span:
+            # The id on the request's log lines (config/middleware.py): logs to trace.
+            span.set_attribute("request.id", context.request_id or "")
             try:
                 body, status = answer(request, params, media_type, TracedExecutionContext)
                 codes = answered_codes(body)

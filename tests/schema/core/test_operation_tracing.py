@@ -91,6 +91,7 @@ def test_one_trace_per_request_with_the_operation_span_under_the_request_span(tr
         assert operation.attributes["graphql.operation.name"] == "OrgPage"
         assert operation.attributes["graphql.document.sha256"] == sha256(ORGANIZATIONS)
         assert "graphql.error.codes" not in operation.attributes
+        assert len(operation.attributes["request.id"]) == 32  # the log lines' request_id
         assert ancestors(operation, spans) == roots
 
 

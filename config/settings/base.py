@@ -615,6 +615,21 @@ PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
 if METRICS_OPERATION_NAMES < 0:
     raise ImproperlyConfigured("METRICS_OPERATION_NAMES must be >= 0.")
 
+# --- Traces -----------------------------------------------------------------
+# OpenTelemetry (config/tracing.py; README, "Observability", "Traces"): off unless
+# TRACING_ENABLED, and then nothing of OpenTelemetry is even imported. On, the
+# standard OTEL_* variables configure it (OTEL_SERVICE_NAME, the OTLP/HTTP
+# endpoint OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+# OTEL_TRACES_SAMPLER and _ARG, ...); OTEL_SDK_DISABLED=true turns it off again.
+# https://opentelemetry.io/docs/languages/sdk-configuration/
+# A resolver (a field not on execution.py's short path) gets its own span only
+# when it took at least TRACING_RESOLVER_THRESHOLD_MS milliseconds (0: every one,
+# at most 50 per operation).
+TRACING_ENABLED = env.bool("TRACING_ENABLED", default=False)
+TRACING_RESOLVER_THRESHOLD_MS = env.float("TRACING_RESOLVER_THRESHOLD_MS", default=100.0)
+if TRACING_RESOLVER_THRESHOLD_MS < 0:
+    raise ImproperlyConfigured("TRACING_RESOLVER_THRESHOLD_MS must be >= 0.")
+
 # --- Error tracking ---------------------------------------------------------
 # https://docs.sentry.io/platforms/python/integrations/django/ ; see config/sentry.py.
 

@@ -134,8 +134,13 @@ def password_fingerprint_matches(user, fingerprint: str) -> bool:
     """Whether `fingerprint` is the user's, made with SECRET_KEY or one of its fallbacks.
 
     As Django does for sessions: rotating DJANGO_SECRET_KEY with the old key in
-    DJANGO_SECRET_KEY_FALLBACKS signs nobody out.
+    DJANGO_SECRET_KEY_FALLBACKS signs nobody out. The fingerprint of the hash
+    before its last upgrade (the same password, rehashed at sign-in) matches too.
     """
+    if user.password_rehashed_from and constant_time_compare(
+        fingerprint, user.password_rehashed_from
+    ):
+        return True
     return any(
         constant_time_compare(fingerprint, password_fingerprint(user, secret=secret))
         for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]

@@ -214,6 +214,15 @@ GRAPHQL_PERSISTED_QUERY_CACHE = "persisted_queries"
 # --- Authentication ---------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+# Argon2id at OWASP's recommended strength first (accounts/hashers.py, README
+# "Security choices"); PBKDF2 after it, so older hashes still verify and are
+# rehashed to Argon2id at the next successful sign-in.
+# https://docs.djangoproject.com/en/5.2/topics/auth/passwords/#using-argon2-with-django
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -647,7 +647,10 @@ LOGGING = {
         "json": {"()": "config.logging.JsonFormatter"},
     },
     # The id of the request being served goes on every line (config/logging.py).
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        "answered_request": {"()": "config.logging.AnsweredRequestFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -656,4 +659,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # A 4xx of a GraphQL request is in its own request line already (config/logging.py).
+    "loggers": {"django.request": {"filters": ["answered_request"]}},
 }

@@ -217,6 +217,15 @@ GRAPHQL_PERSISTED_QUERY_CACHE = "persisted_queries"
 # --- Authentication ---------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+# Argon2id at OWASP's recommended strength first (accounts/hashers.py, README
+# "Security choices"); PBKDF2 after it, so older hashes still verify and are
+# rehashed to Argon2id at the next successful sign-in.
+# https://docs.djangoproject.com/en/5.2/topics/auth/passwords/#using-argon2-with-django
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -656,7 +665,10 @@ LOGGING = {
         "json": {"()": "config.logging.JsonFormatter"},
     },
     # The id of the request being served goes on every line (config/logging.py).
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        "answered_request": {"()": "config.logging.AnsweredRequestFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -665,4 +677,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # A 4xx of a GraphQL request is in its own request line already (config/logging.py).
+    "loggers": {"django.request": {"filters": ["answered_request"]}},
 }

@@ -235,7 +235,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         name="tokenAuth",
-        description="sign in with a password (Django's default PBKDF2 hasher)",
+        description="sign in with a password (Argon2id, m=19456 KiB t=2 p=1: accounts/hashers.py)",
         method="POST",
         path="/graphql/",
         body=lambda context: graphql_body(

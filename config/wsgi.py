@@ -15,7 +15,13 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from config.tracing import tracing_setup
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+# Before the application loads its middleware: the Django instrumentation adds its
+# own. Off (the default) this imports nothing of OpenTelemetry (config/tracing.py).
+tracing_setup()
 
 application = get_wsgi_application()
 get_resolver().url_patterns  # noqa: B018 - imports the URLconf and the schema now

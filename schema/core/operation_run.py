@@ -8,7 +8,7 @@ compiled plan knows is answered by it (plan_run.py), with the same answer.
 """
 
 from django.conf import settings
-from graphql import ExecutionResult, GraphQLError, GraphQLSchema, execute
+from graphql import ExecutionContext, ExecutionResult, GraphQLError, GraphQLSchema, execute
 
 from accounts.request_context import request_context
 from schema.core.errors import ErrorCode
@@ -27,10 +27,21 @@ def operation_execute(
     root_value,
     context_value,
     middleware,
+    execution_context_class: type[ExecutionContext] = FastLeafExecutionContext,
 ) -> tuple[ExecutionResult, bool]:
-    """Run a prepared operation; also say whether it started (so has `data`)."""
+    """Run a prepared operation; also say whether it started (so has `data`).
+
+    `execution_context_class`: FastLeafExecutionContext, or its traced subclass
+    (schema/core/operation_tracing.py) when tracing is on.
+    """
     try:
-        if settings.GRAPHQL_PLANS_ENABLED and not middleware and prepared.digest is not None:
+        if (
+            settings.GRAPHQL_PLANS_ENABLED
+            and not middleware
+            and prepared.digest is not None
+            # Tracing's execution context times resolvers: a plan has none.
+            and execution_context_class is FastLeafExecutionContext
+        ):
             # A compiled plan answers what it knows exactly; anything else runs below.
             planned = plan_execute(
                 schema, prepared.document, prepared.digest, params, context_value
@@ -49,7 +60,7 @@ def operation_execute(
             # An empty list would still wrap every resolver in a MiddlewareManager.
             middleware=middleware or None,
             hide_suggestions=not settings.GRAPHQL_SUGGESTIONS_ENABLED,
-            execution_context_class=FastLeafExecutionContext,
+            execution_context_class=execution_context_class,
         )
     except ResponseTooLarge:
         limit = settings.GRAPHQL_MAX_RESPONSE_BYTES

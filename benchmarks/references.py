@@ -2,8 +2,8 @@
 benchmarks/strawberry_reference.py).
 
 Each serves the page the GraphQL cases ask for: the first 50 organizations the
-user may see (organization.selectors.organization_list: the same scoping and
-order), 8 scalar fields, the total count and, in the nested variants, the first
+user may see (`visible_organizations`: the API's selector, scoping and order),
+8 scalar fields, the total count and, in the nested variants, the first
 10 members of each (role and username, in the order they joined).
 
 - DRF: djangorestframework + simplejwt, the stack the seed came from: a
@@ -21,7 +21,7 @@ order), 8 scalar fields, the total count and, in the nested variants, the first
 
 from collections import defaultdict
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from rest_framework import serializers
@@ -37,7 +37,18 @@ from accounts.selectors import user_get_active
 from accounts.tokens import access_token_decode
 from benchmarks.conf import FIELDS, MEMBERS_PER_ORGANIZATION, PAGE_SIZE
 from organization.models import Membership, Organization
-from organization.selectors import organization_list
+from organization.selectors import organization_visible
+
+
+def visible_organizations(user: User) -> QuerySet[Organization]:
+    """What `organization_list(user=user)` holds, in its order, without the `my_role` column.
+
+    The selector the API's `organizations` field calls, with the argument it
+    passes when `myRole` is not selected: no reference computes a column it
+    does not return (on SQLite that subquery costs DRF's flat page about a quarter
+    of its time).
+    """
+    return organization_visible(Organization.objects.all(), user=user, with_my_role=False)
 
 
 def memberships_prefetch() -> Prefetch:
@@ -112,7 +123,7 @@ class OrganizationListView(ListAPIView):
     serializer_class = OrganizationSerializer
 
     def get_queryset(self):
-        return organization_list(user=self.request.user)
+        return visible_organizations(self.request.user)
 
 
 class OrganizationWithMembersListView(OrganizationListView):
@@ -157,7 +168,7 @@ def unauthorized() -> JsonResponse:
 
 
 def _floor_page(user: User) -> tuple[int, list[dict]]:
-    organizations = organization_list(user=user)
+    organizations = visible_organizations(user)
     return organizations.count(), list(organizations.values(*FIELDS)[:PAGE_SIZE])
 
 

@@ -16,7 +16,7 @@ The relay shape lets it answer the very documents the API's cases send
 Its connections page by offset (strawberry's `arrayconnection:N` cursors):
 only page 1 is compared. The caller is the reader of the API's access token
 (`accounts.tokens.access_token_decode`, the floor's check); the organizations
-are `organization.selectors.organization_list`, the same scoping and order.
+are `references.visible_organizations`: the API's selector, scoping and order.
 Members come in the model's order (joined, then id), as the API's do.
 """
 
@@ -33,9 +33,8 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.relay import DjangoListConnection
 
 from accounts.models import User
-from benchmarks.references import bearer_user, unauthorized
+from benchmarks.references import bearer_user, unauthorized, visible_organizations
 from organization.models import Membership, Organization
-from organization.selectors import organization_list
 
 
 @strawberry_django.type(User, name="User")
@@ -69,7 +68,7 @@ class OrganizationNode(relay.Node):
 class Query:
     @strawberry_django.connection(DjangoListConnection[OrganizationNode])
     def organizations(self, info: strawberry.Info) -> Iterable[Organization]:
-        return organization_list(user=info.context.request.user)
+        return visible_organizations(info.context.request.user)
 
 
 schema = strawberry.Schema(

@@ -83,7 +83,7 @@ mutation Create($name: String!) {
 class Context:
     """What the seed made that the cases need."""
 
-    username: str
+    username: str  # who tokenAuth signs in (never the reader: sign-ins end old sessions)
     password: str
     access_token: str  # the reader's: every page case
     writer_access_token: str  # createOrganization's, so the reader's pages never change
@@ -367,8 +367,8 @@ CASES: tuple[Case, ...] = (
         description="verify an access token (decode + load the user)",
         method="POST",
         path="/graphql/",
-        # The writer's token: the tokenAuth case signs the reader in past
-        # SESSIONS_PER_USER_MAX, which ends the reader's first session and its token.
+        # The writer's token: a user no case signs in as (a sign-in past
+        # SESSIONS_PER_USER_MAX ends that user's oldest session and its tokens).
         body=lambda context: graphql_body(VERIFY_TOKEN, {"token": context.writer_access_token}),
         auth=None,
         mode="static",

@@ -203,7 +203,12 @@ def _every_run(options: argparse.Namespace, argv: list[str]) -> int:
             if shape != "A":
                 command.append(f"--rounds={options.rounds_b}")
             print(f"\n=== {database}, shape {shape}: {SHAPES[shape].description}", flush=True)
+            run_started = time.monotonic()
             completed = subprocess.run(command, check=False)  # noqa: S603 (ourselves)
+            print(
+                f"=== {database}, shape {shape}: {time.monotonic() - run_started:.0f} s",
+                flush=True,
+            )
             status = status or completed.returncode
             if output.exists():
                 runs.append(json.loads(output.read_text()))
@@ -242,7 +247,13 @@ def _run(options: argparse.Namespace, database_description: str) -> int:
     from accounts.tokens import access_token_issue
     from benchmarks.cases import Context
     from benchmarks.inprocess import CaseFailed, InProcess
-    from benchmarks.seed import PBKDF2_USERNAME, READER_PASSWORD, READER_USERNAME, seed
+    from benchmarks.seed import (
+        PBKDF2_USERNAME,
+        READER_PASSWORD,
+        READER_USERNAME,
+        SIGN_IN_USERNAME,
+        seed,
+    )
 
     shape = SHAPES[options.shape]
     options.selected = [case for case in options.selected if shape.name in case.shapes]
@@ -258,7 +269,7 @@ def _run(options: argparse.Namespace, database_description: str) -> int:
     # minted directly: seed.refresh_tokens_mint).
     signed_in = token_obtain(username=READER_USERNAME, password=READER_PASSWORD)
     context = Context(
-        username=READER_USERNAME,
+        username=SIGN_IN_USERNAME,
         password=READER_PASSWORD,
         access_token=signed_in.access.token,
         writer_access_token=access_token_issue(user=User.objects.get(pk=seeded.writer_id)).token,

@@ -17,6 +17,9 @@ READER_USERNAME = "bench"
 # Not a secret: a throw-away user of a throw-away database.
 READER_PASSWORD = "bench-password-0b7e"
 WRITER_USERNAME = "bench-writer"
+# Signs in (the tokenAuth case) with READER_PASSWORD, so that the sessions the
+# sign-ins end past SESSIONS_PER_USER_MAX are never the reader's.
+SIGN_IN_USERNAME = "bench-signin"
 # Signs in (the tokenAuth-pbkdf2 case) with READER_PASSWORD hashed by PBKDF2.
 PBKDF2_USERNAME = "bench-pbkdf2"
 MEMBER_POOL = 200
@@ -113,7 +116,8 @@ def seed(*, organizations: int, other_members: int) -> Seed:
     The reader holds a role (OWNER, ADMIN or MEMBER in turn) in each of the
     `organizations`, beside `other_members` members from a pool of 200 users;
     one in ten more belong to the writer only, so scoping has something to leave
-    out. The PBKDF2 user's hash is made by PBKDF2 whatever the configured hasher.
+    out. Two more users sign in with the reader's password: one hashed by the
+    configured hasher, one by PBKDF2 whatever the configured hasher.
     """
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
@@ -132,6 +136,7 @@ def seed(*, organizations: int, other_members: int) -> Seed:
     with transaction.atomic():
         reader = User.objects.create_user(username=READER_USERNAME, password=READER_PASSWORD)
         writer = User.objects.create_user(username=WRITER_USERNAME, password=None)
+        User.objects.create_user(username=SIGN_IN_USERNAME, password=READER_PASSWORD)
         # The hash as it is stored: create_user would hash it again.
         User.objects.create(
             username=PBKDF2_USERNAME,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.conf import MEMBERS_PER_ORGANIZATION, PAGE_SIZE, Shape
+from benchmarks.conf import MEMBERS_PER_ORGANIZATION, PAGE_SIZE, SHAPES, Shape
 
 VALUE = "@VALUE@"
 
@@ -88,7 +88,7 @@ class Context:
     access_token: str  # the reader's: every page case
     writer_access_token: str  # createOrganization's, so the reader's pages never change
     visible: int  # organizations the reader sees
-    shape: Shape
+    shape: Shape = SHAPES["A"]
     pbkdf2_username: str = ""  # tokenAuth-pbkdf2's user (the reader's password)
     deep_page: int = 1  # DRF's page number of the deep page
     deep_cursor: str = ""  # GraphQL's cursor of the same page

@@ -263,7 +263,7 @@ def print_verdicts(runs: list[dict]) -> None:
             row = cells.get(column)
             text = "" if row is None else f"{row['measured']!s} {_verdict(row['met'])}"
             line += f"{text:>17}"
-        print(line)
+        print(line.rstrip())
     verdicts = [
         row["met"] for cells in rows.values() for row in cells.values() if isinstance(row, dict)
     ]

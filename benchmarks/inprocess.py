@@ -240,11 +240,13 @@ class InProcess:
         encoded = User.objects.get(username=self.context.username).password
         pbkdf2 = User.objects.get(username=pbkdf2_username).password
         times = {"configured": [], "pbkdf2": []}
-        for _ in range(repeats):
-            for kind, hashed in (("configured", encoded), ("pbkdf2", pbkdf2)):
-                started = time.perf_counter()
-                check_password(self.context.password, hashed)  # no setter: no upgrade
-                times[kind].append(time.perf_counter() - started)
+        # Both hashers listed, whatever the configuration lists (no setter: no upgrade).
+        with override_settings(PASSWORD_HASHERS=pbkdf2_first(settings.PASSWORD_HASHERS)):
+            for _ in range(repeats):
+                for kind, hashed in (("configured", encoded), ("pbkdf2", pbkdf2)):
+                    started = time.perf_counter()
+                    check_password(self.context.password, hashed)
+                    times[kind].append(time.perf_counter() - started)
         configured, before = (statistics.median(times[kind]) for kind in ("configured", "pbkdf2"))
         return {
             "hasher": identify_hasher(encoded).algorithm,

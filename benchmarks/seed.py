@@ -119,7 +119,7 @@ def seed(*, organizations: int, other_members: int) -> Seed:
     out. Two more users sign in with the reader's password: one hashed by the
     configured hasher, one by PBKDF2 whatever the configured hasher.
     """
-    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
     from django.core.management import call_command
     from django.db import connection, transaction
 
@@ -137,10 +137,11 @@ def seed(*, organizations: int, other_members: int) -> Seed:
         reader = User.objects.create_user(username=READER_USERNAME, password=READER_PASSWORD)
         writer = User.objects.create_user(username=WRITER_USERNAME, password=None)
         User.objects.create_user(username=SIGN_IN_USERNAME, password=READER_PASSWORD)
-        # The hash as it is stored: create_user would hash it again.
+        # Django's PBKDF2 at its own iteration count, whatever PASSWORD_HASHERS lists;
+        # stored as it is (create_user would hash the hash again).
+        pbkdf2 = PBKDF2PasswordHasher()
         User.objects.create(
-            username=PBKDF2_USERNAME,
-            password=make_password(READER_PASSWORD, hasher="pbkdf2_sha256"),
+            username=PBKDF2_USERNAME, password=pbkdf2.encode(READER_PASSWORD, pbkdf2.salt())
         )
         unusable = make_password(None)
         pool = User.objects.bulk_create(

@@ -7,7 +7,7 @@ RUN_ENV := DJANGO_DEBUG=true
 # The development server's port: make run PORT=8001.
 PORT ?= 8000
 
-.PHONY: install serve run test test-system lint format migrations-check schema schema-check schema-release ci clean bench-install bench bench-smoke bench-profile bench-abuse
+.PHONY: install serve run test test-system lint format migrations-check schema schema-check schema-release ci clean bench-install bench bench-smoke bench-profile bench-abuse bench-tracing bench-soak
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -47,6 +47,16 @@ bench-smoke: bench-install
 bench-profile: bench-install
 	$(BIN)/python -m benchmarks --in-process --profile $(CASE) $(BENCH_ARGS)
 
+# What tracing costs (benchmarks/tracing.py; README "Observability", "Traces"): the
+# flat and nested pages on three servers (the code before tracing, tracing off,
+# tracing on exporting to a local OTLP receiver), interleaved; about 4 minutes.
+# BENCH_DATABASE_URL (PostgreSQL, name containing "bench", DROPPED) is best: the SQL
+# spans come from psycopg. TRACING_ARGS=--smoke: seconds.
+TRACING_ARGS ?=
+bench-tracing: bench-install
+	$(WRK_CHECK)
+	$(BIN)/python -m benchmarks.tracing $(TRACING_ARGS)
+
 # Every attack of issue 10 against the production start (gunicorn, config/gunicorn.py,
 # debug off); about 2 minutes. Needs BENCH_REDIS_URL (that Redis database is FLUSHED)
 # and preferably BENCH_DATABASE_URL (PostgreSQL, name containing "bench", DROPPED);
@@ -54,6 +64,14 @@ bench-profile: bench-install
 ABUSE_ARGS ?=
 bench-abuse: install
 	$(BIN)/python -m benchmarks.abuse $(ABUSE_ARGS)
+
+# 64 clients against 4 gunicorn workers (production start) for 2 minutes, mixed reads
+# and writes: errors (0), p50/p99, each worker's RSS at the start and the end.
+# Needs BENCH_DATABASE_URL (PostgreSQL, name containing "bench", DROPPED) and
+# BENCH_REDIS_URL (FLUSHED); README "Performance", "Soak". E.g. SOAK_ARGS=--smoke (~20 s).
+SOAK_ARGS ?=
+bench-soak: bench-install
+	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
 
 run: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput

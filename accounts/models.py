@@ -4,6 +4,7 @@ import hashlib
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import F
@@ -66,6 +67,42 @@ class User(AbstractUser):
         help_text="Whether the user proved they receive mail at their e-mail address.",
     )
 
+    # The password fingerprint (accounts.tokens) of the hash before the last
+    # rehash: the same password moved to a stronger hasher at sign-in
+    # (check_password). The tokens the user's other sessions hold were issued
+    # with that fingerprint and stay valid; any password change empties it.
+    password_rehashed_from = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Fingerprint of the password hash before its last upgrade (same password).",
+    )
+
+    def set_password(self, raw_password):
+        """Django's set_password; a new password also forgets the pre-upgrade fingerprint."""
+        super().set_password(raw_password)
+        self.password_rehashed_from = ""
+
+    def check_password(self, raw_password):
+        """Django's check_password; an upgraded hash keeps the user's sessions alive.
+
+        Django rehashes a right password whose hash is of an older hasher or
+        other parameters (PBKDF2 to Argon2id), and saves it. The stored hash
+        changes, so the tokens' password fingerprint would no longer match and
+        every other session would end; the old fingerprint is kept beside it.
+        """
+        from accounts.tokens import password_fingerprint
+
+        def upgrade(raw: str) -> None:
+            previous = password_fingerprint(self)
+            self.set_password(raw)
+            self._password = None
+            self.password_rehashed_from = previous
+            self.save(update_fields=["password"])
+
+        return check_password(raw_password, self.password, upgrade)
+
     def save(self, *args, update_fields=None, **kwargs):
         # Not business logic but integrity rules on token_version.
         # 1. It only moves forward, through the services' F() updates or an
@@ -84,6 +121,9 @@ class User(AbstractUser):
                     if not field.primary_key and field.name not in _REVOCATION_FIELDS
                 ]
             update_fields = list(update_fields)
+            if "password" in update_fields and "password_rehashed_from" not in update_fields:
+                # Written with the password, whoever saves it: a change empties it.
+                update_fields.append("password_rehashed_from")
             if (
                 not self.is_active
                 and "is_active" in update_fields

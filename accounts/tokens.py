@@ -103,12 +103,15 @@ def _verifying_keys() -> dict[str, str]:
     return keys
 
 
-def _candidate_keys(token: str) -> list[str]:
-    """The keys that may have signed `token`: the one its `kid` names, else all of them."""
+def _unverified_header(token: str) -> dict[str, Any]:
     try:
-        header = jwt.get_unverified_header(token)
+        return jwt.get_unverified_header(token)
     except jwt.PyJWTError as error:
         raise TokenInvalidError() from error
+
+
+def _candidate_keys(header: dict[str, Any]) -> list[str]:
+    """The keys that may have signed the token of `header`: the one its `kid` names, else all."""
     keys = _verifying_keys()
     if "kid" not in header:
         return list(keys.values())
@@ -134,8 +137,13 @@ def password_fingerprint_matches(user, fingerprint: str) -> bool:
     """Whether `fingerprint` is the user's, made with SECRET_KEY or one of its fallbacks.
 
     As Django does for sessions: rotating DJANGO_SECRET_KEY with the old key in
-    DJANGO_SECRET_KEY_FALLBACKS signs nobody out.
+    DJANGO_SECRET_KEY_FALLBACKS signs nobody out. The fingerprint of the hash
+    before its last upgrade (the same password, rehashed at sign-in) matches too.
     """
+    if user.password_rehashed_from and constant_time_compare(
+        fingerprint, user.password_rehashed_from
+    ):
+        return True
     return any(
         constant_time_compare(fingerprint, password_fingerprint(user, secret=secret))
         for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
@@ -213,7 +221,9 @@ def access_token_decode(token: str) -> dict[str, Any]:
     if settings.JWT_AUDIENCE:
         required.append("aud")
     algorithm = settings.JWT_ALGORITHM
-    candidates = _candidate_keys(token)
+    # Read once (PyJWT checks every character of it): the key's `kid`, then `typ`.
+    header = _unverified_header(token)
+    candidates = _candidate_keys(header)
     for position, key in enumerate(candidates, start=1):
         try:
             payload = jwt.decode(
@@ -245,7 +255,7 @@ def access_token_decode(token: str) -> dict[str, Any]:
             raise TokenInvalidError() from error
         else:
             break
-    typ = jwt.get_unverified_header(token).get("typ")
+    typ = header.get("typ")
     if typ == LEGACY_JOSE_TYPE:
         # Signed by us before access tokens were typed (at most
         # JWT_ACCESS_TOKEN_LIFETIME ago): refreshed, like a token without `sid`.

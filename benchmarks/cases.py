@@ -325,7 +325,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         name="tokenAuth",
-        description="sign in with a password (the configured hasher)",
+        description="sign in with a password (the configured hasher: Argon2id, accounts/hashers)",
         method="POST",
         path="/graphql/",
         body=_sign_in_body(lambda context: context.username),

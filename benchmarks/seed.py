@@ -13,6 +13,8 @@ from pathlib import Path
 
 import environ
 
+from benchmarks.conf import SHAPES
+
 READER_USERNAME = "bench"
 # Not a secret: a throw-away user of a throw-away database.
 READER_PASSWORD = "bench-password-0b7e"
@@ -110,7 +112,7 @@ class Seed:
     memberships: int
 
 
-def seed(*, organizations: int, other_members: int) -> Seed:
+def seed(*, organizations: int, other_members: int = SHAPES["A"].other_members) -> Seed:
     """Migrate, then create the reader, the writer, `organizations` they see, and members.
 
     The reader holds a role (OWNER, ADMIN or MEMBER in turn) in each of the

@@ -58,6 +58,14 @@ def child_exit(server, worker) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
+def post_fork(server, worker) -> None:
+    """Start tracing in the new worker when it is on (config/tracing.py): its own
+    exporter thread, since a thread of the master would not survive the fork."""
+    from config.tracing import tracing_setup
+
+    tracing_setup()
+
+
 def on_starting(server) -> None:
     """Empty the metrics directory; refuse to serve with settings not fit for production."""
     _metrics_directory_emptied()

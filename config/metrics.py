@@ -117,7 +117,13 @@ def request_observed(
     duration_seconds: float,
     sql_queries: int,
 ) -> None:
-    """Count one answered GraphQL request (config.middleware calls it)."""
+    """Count one answered GraphQL request (config.middleware calls it); nothing if metrics are off.
+
+    Off, nothing reads the counters: under a flood of refusals each would cost
+    label lookups and locks (and file writes in multiprocess mode) for nothing.
+    """
+    if not settings.METRICS_ENABLED:
+        return
     labels = (
         operation_names.label(operation_name),
         operation_type if operation_type in OPERATION_TYPES else "unknown",

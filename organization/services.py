@@ -74,50 +74,38 @@ def _save_new(organization: Organization, *, owner, request: HttpRequest | None)
     with transaction.atomic():
         organization.save()
         Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
-        audit_record(
-            action=AuditAction.ORGANIZATION_CREATED,
+        _event(
+            AuditAction.ORGANIZATION_CREATED,
             actor=owner,
             organization=organization,
-            target=organization,
             request=request,
         )
 
 
-def _member_audit(
+def _event(
     action: AuditAction,
     *,
     actor: User,
     organization: Organization,
-    member: User,
     request: HttpRequest | None,
+    target: Organization | User | Invitation | None = None,
     changes: dict | None = None,
 ) -> None:
+    """Audit one change of `organization` (the target unless another is named), in the
+    caller's transaction. A member is labelled by username, an invitation by its address."""
+    target = organization if target is None else target
+    if isinstance(target, Invitation):
+        label = target.email
+    elif isinstance(target, Organization):
+        label = ""  # audit_record keeps str(organization)
+    else:
+        label = target.get_username()
     audit_record(
         action=action,
         actor=actor,
         organization=organization,
-        target=member,
-        target_label=member.get_username(),
-        changes=changes,
-        request=request,
-    )
-
-
-def _invitation_audit(
-    action: AuditAction,
-    *,
-    actor: User,
-    organization: Organization,
-    invitation: Invitation,
-    request: HttpRequest | None,
-    changes: dict | None = None,
-) -> None:
-    audit_record(
-        action=action,
-        actor=actor,
-        organization=organization,
-        target=invitation,
-        target_label=invitation.email,
+        target=target,
+        target_label=label,
         changes=changes,
         request=request,
     )
@@ -202,11 +190,10 @@ def organization_update(
             raise _slug_taken_error() from None
         changed = audit_changes(before, {field: getattr(organization, field) for field in changes})
         if changed:
-            audit_record(
-                action=AuditAction.ORGANIZATION_UPDATED,
+            _event(
+                AuditAction.ORGANIZATION_UPDATED,
                 actor=user,
                 organization=organization,
-                target=organization,
                 changes=changed,
                 request=request,
             )
@@ -220,11 +207,10 @@ def organization_delete(
     with transaction.atomic():
         organization = _locked(organization)
         _require_role(user=user, organization=organization, roles=(Role.OWNER,), action="delete it")
-        audit_record(
-            action=AuditAction.ORGANIZATION_DELETED,
+        _event(
+            AuditAction.ORGANIZATION_DELETED,
             actor=user,
             organization=organization,
-            target=organization,
             request=request,
         )
         organization.delete()
@@ -296,11 +282,11 @@ def membership_add(
                 }
             )
         membership = Membership.objects.create(organization=organization, user=user, role=role)
-        _member_audit(
+        _event(
             AuditAction.MEMBER_ADDED,
             actor=actor,
             organization=organization,
-            member=user,
+            target=user,
             request=request,
             changes={"role": [None, role]},
         )
@@ -331,11 +317,11 @@ def membership_change_role(
         membership.role = role
         membership.save(update_fields=["role"])
         if changes:
-            _member_audit(
+            _event(
                 AuditAction.MEMBER_ROLE_CHANGED,
                 actor=actor,
                 organization=organization,
-                member=membership.user,
+                target=membership.user,
                 request=request,
                 changes=changes,
             )
@@ -361,11 +347,11 @@ def membership_remove(
                 raise PermissionDenied("Only an OWNER can remove an OWNER.")
             if _owner_count(organization) == 1:
                 raise _last_owner_error("username")
-        _member_audit(
+        _event(
             AuditAction.MEMBER_REMOVED,
             actor=actor,
             organization=organization,
-            member=membership.user,
+            target=membership.user,
             request=request,
             changes={"role": [membership.role, None]},
         )
@@ -383,11 +369,11 @@ def membership_leave(
             raise ValidationError("You are not a member of this organization.", code="not_member")
         if membership.role == Role.OWNER and _owner_count(organization) == 1:
             raise _last_owner_error(None)
-        _member_audit(
+        _event(
             AuditAction.MEMBER_LEFT,
             actor=user,
             organization=organization,
-            member=user,
+            target=user,
             request=request,
             changes={"role": [membership.role, None]},
         )
@@ -426,11 +412,11 @@ def organization_transfer_ownership(
             membership.role = Role.OWNER
             membership.save(update_fields=["role"])
         Membership.objects.filter(organization=organization, user=actor).update(role=Role.ADMIN)
-        _member_audit(
+        _event(
             AuditAction.OWNERSHIP_TRANSFERRED,
             actor=actor,
             organization=organization,
-            member=membership.user,
+            target=membership.user,
             request=request,
             changes={**changes, "previous_owner_role": [Role.OWNER, Role.ADMIN]},
         )
@@ -614,11 +600,11 @@ def invitation_create(
         invitation.save()
         issued = IssuedInvitation(invitation=invitation, token=raw_token)
         invitation_send(issued=issued)
-        _invitation_audit(
+        _event(
             AuditAction.INVITATION_CREATED,
             actor=actor,
             organization=organization,
-            invitation=invitation,
+            target=invitation,
             request=request,
             changes={"role": [None, role]},
         )
@@ -652,11 +638,11 @@ def invitation_resend(
         invitation.save(update_fields=["token_hash", "expires_at", "sent_at", "updated_at"])
         issued = IssuedInvitation(invitation=invitation, token=raw_token)
         invitation_send(issued=issued)
-        _invitation_audit(
+        _event(
             AuditAction.INVITATION_RESENT,
             actor=actor,
             organization=organization,
-            invitation=invitation,
+            target=invitation,
             request=request,
             changes=None,
         )
@@ -675,11 +661,11 @@ def invitation_revoke(
             _pending_check(invitation, timezone.now())
         invitation.status = Status.REVOKED
         invitation.save(update_fields=["status", "updated_at"])
-        _invitation_audit(
+        _event(
             AuditAction.INVITATION_REVOKED,
             actor=actor,
             organization=organization,
-            invitation=invitation,
+            target=invitation,
             request=request,
         )
         return invitation
@@ -717,11 +703,11 @@ def invitation_accept(
         )
         invitation.status, invitation.answered_by = Status.ACCEPTED, user
         invitation.save(update_fields=["status", "answered_by", "updated_at"])
-        _invitation_audit(
+        _event(
             AuditAction.INVITATION_ACCEPTED,
             actor=user,
             organization=organization,
-            invitation=invitation,
+            target=invitation,
             request=request,
             changes={"role": [None, invitation.role]},
         )
@@ -739,11 +725,11 @@ def invitation_decline(
         _invitee_check(user=user, invitation=invitation)
         invitation.status, invitation.answered_by = Status.DECLINED, user
         invitation.save(update_fields=["status", "answered_by", "updated_at"])
-        _invitation_audit(
+        _event(
             AuditAction.INVITATION_DECLINED,
             actor=user,
             organization=organization,
-            invitation=invitation,
+            target=invitation,
             request=request,
         )
         return invitation

@@ -147,6 +147,9 @@ CORS_URLS_REGEX = r"^/graphql(/token)?/?$"
 CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
 CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "dpop", "x-csrf-token")
 CORS_ALLOW_CREDENTIALS = True
+# Response headers a browser app may read beyond the safelisted ones: when to retry
+# (429, 503), a DPoP or Bearer challenge (401), and the id to quote in a bug report.
+CORS_EXPOSE_HEADERS = ("retry-after", "www-authenticate", "x-request-id")
 CORS_PREFLIGHT_MAX_AGE = env.int("CORS_PREFLIGHT_MAX_AGE", default=86400)
 
 # --- Database ---------------------------------------------------------------
@@ -214,6 +217,15 @@ GRAPHQL_PERSISTED_QUERY_CACHE = "persisted_queries"
 # --- Authentication ---------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+# Argon2id at OWASP's recommended strength first (accounts/hashers.py, README
+# "Security choices"); PBKDF2 after it, so older hashes still verify and are
+# rehashed to Argon2id at the next successful sign-in.
+# https://docs.djangoproject.com/en/5.2/topics/auth/passwords/#using-argon2-with-django
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -612,6 +624,21 @@ PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
 if METRICS_OPERATION_NAMES < 0:
     raise ImproperlyConfigured("METRICS_OPERATION_NAMES must be >= 0.")
 
+# --- Traces -----------------------------------------------------------------
+# OpenTelemetry (config/tracing.py; README, "Observability", "Traces"): off unless
+# TRACING_ENABLED, and then nothing of OpenTelemetry is even imported. On, the
+# standard OTEL_* variables configure it (OTEL_SERVICE_NAME, the OTLP/HTTP
+# endpoint OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+# OTEL_TRACES_SAMPLER and _ARG, ...); OTEL_SDK_DISABLED=true turns it off again.
+# https://opentelemetry.io/docs/languages/sdk-configuration/
+# A resolver (a field not on execution.py's short path) gets its own span only
+# when it took at least TRACING_RESOLVER_THRESHOLD_MS milliseconds (0: every one,
+# at most 50 per operation).
+TRACING_ENABLED = env.bool("TRACING_ENABLED", default=False)
+TRACING_RESOLVER_THRESHOLD_MS = env.float("TRACING_RESOLVER_THRESHOLD_MS", default=100.0)
+if TRACING_RESOLVER_THRESHOLD_MS < 0:
+    raise ImproperlyConfigured("TRACING_RESOLVER_THRESHOLD_MS must be >= 0.")
+
 # --- Error tracking ---------------------------------------------------------
 # https://docs.sentry.io/platforms/python/integrations/django/ ; see config/sentry.py.
 
@@ -638,7 +665,10 @@ LOGGING = {
         "json": {"()": "config.logging.JsonFormatter"},
     },
     # The id of the request being served goes on every line (config/logging.py).
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        "answered_request": {"()": "config.logging.AnsweredRequestFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -647,4 +677,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # A 4xx of a GraphQL request is in its own request line already (config/logging.py).
+    "loggers": {"django.request": {"filters": ["answered_request"]}},
 }

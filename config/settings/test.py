@@ -29,4 +29,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"graphql-api-test-{os.getpid()}.sqlite3")
     }
 
+# Fast; tests/accounts/test_hashers.py puts production's (Argon2id first) back for
+# the tests of the hasher itself, its parameters, upgrades and the dummy run.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -78,7 +78,30 @@ class VerifyEmail(AccountBaseMutation):
         return cls(verified=True)
 
 
-class ResendVerificationEmail(AccountBaseMutation):
+class EmailRequestMutation(AccountBaseMutation):
+    """A request for an e-mail to an address: the same answer whether or not it has an account.
+
+    A subclass names the service that does the work (`send`), which takes the
+    address and the request (for the per-address and per-IP budgets).
+    """
+
+    class Meta:
+        abstract = True
+
+    class Arguments:
+        email = graphene.String(required=True, description=EMAIL_DESCRIPTION)
+
+    accepted = graphene.Boolean(description="True when the request was accepted. Null on errors.")
+
+    send = None
+
+    @classmethod
+    def perform_mutation(cls, root, info, email: str):
+        cls.send(email=email, request=info.context)
+        return cls(accepted=True)
+
+
+class ResendVerificationEmail(EmailRequestMutation):
     class Meta:
         description = (
             "Send a new verification link to the account of this address, if it has one "
@@ -86,18 +109,10 @@ class ResendVerificationEmail(AccountBaseMutation):
             "MAIL_REQUESTS_PER_ADDRESS or MAIL_REQUESTS_PER_IP."
         )
 
-    class Arguments:
-        email = graphene.String(required=True, description=EMAIL_DESCRIPTION)
-
-    accepted = graphene.Boolean(description="True when the request was accepted. Null on errors.")
-
-    @classmethod
-    def perform_mutation(cls, root, info, email: str):
-        verification_email_resend(email=email, request=info.context)
-        return cls(accepted=True)
+    send = staticmethod(verification_email_resend)
 
 
-class RequestPasswordReset(AccountBaseMutation):
+class RequestPasswordReset(EmailRequestMutation):
     class Meta:
         description = (
             "Send a password reset link to each active account of this address. "
@@ -105,15 +120,7 @@ class RequestPasswordReset(AccountBaseMutation):
             "MAIL_REQUESTS_PER_ADDRESS or MAIL_REQUESTS_PER_IP."
         )
 
-    class Arguments:
-        email = graphene.String(required=True, description=EMAIL_DESCRIPTION)
-
-    accepted = graphene.Boolean(description="True when the request was accepted. Null on errors.")
-
-    @classmethod
-    def perform_mutation(cls, root, info, email: str):
-        password_reset_request(email=email, request=info.context)
-        return cls(accepted=True)
+    send = staticmethod(password_reset_request)
 
 
 class ResetPassword(AccountBaseMutation):

@@ -7,7 +7,7 @@ execution (execution.py) and is refused with RESPONSE_TOO_LARGE.
 """
 
 from django.conf import settings
-from graphql import ExecutionResult, GraphQLError, GraphQLSchema, execute
+from graphql import ExecutionContext, ExecutionResult, GraphQLError, GraphQLSchema, execute
 
 from schema.core.errors import ErrorCode
 from schema.core.execution import FastLeafExecutionContext
@@ -24,8 +24,13 @@ def operation_execute(
     root_value,
     context_value,
     middleware,
+    execution_context_class: type[ExecutionContext] = FastLeafExecutionContext,
 ) -> tuple[ExecutionResult, bool]:
-    """Run a prepared operation; also say whether it started (so has `data`)."""
+    """Run a prepared operation; also say whether it started (so has `data`).
+
+    `execution_context_class`: FastLeafExecutionContext, or its traced subclass
+    (schema/core/operation_tracing.py) when tracing is on.
+    """
     try:
         result = execute(
             schema,
@@ -37,7 +42,7 @@ def operation_execute(
             # An empty list would still wrap every resolver in a MiddlewareManager.
             middleware=middleware or None,
             hide_suggestions=not settings.GRAPHQL_SUGGESTIONS_ENABLED,
-            execution_context_class=FastLeafExecutionContext,
+            execution_context_class=execution_context_class,
         )
     except ResponseTooLarge:
         limit = settings.GRAPHQL_MAX_RESPONSE_BYTES

@@ -24,10 +24,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from graphene_django_graphiql_static.views import GraphiQLOfflineView
+from graphql import ExecutionContext
 
 from accounts.authentication import request_authenticate
 from accounts.refresh_cookie import refresh_cookie_apply
 from accounts.request_context import request_context
+from schema.core import tracing_hook
 from schema.core.answer import (
     budget_refusal_response,
     error_response,
@@ -35,6 +37,7 @@ from schema.core.answer import (
     graphql_response,
 )
 from schema.core.errors import DATABASE_UNAVAILABLE_ERRORS, ErrorCode, RequestError
+from schema.core.execution import FastLeafExecutionContext
 from schema.core.http_request import (
     GraphQLParams,
     request_method_check,
@@ -96,7 +99,20 @@ class GraphQLApiView(GraphiQLOfflineView):
             return error_response(request, error)
 
     def operation_answer(self, request, params: GraphQLParams, media_type: str):
-        """The response body and status of one operation: prepared, run, answered."""
+        """The response body and status of one operation: prepared, run, answered (and
+        traced, in a span of its own, when tracing is on: schema/core/tracing_hook.py)."""
+        traced = tracing_hook.operation_traced
+        if traced is not None:
+            return traced(self._operation_answer, request, params, media_type)
+        return self._operation_answer(request, params, media_type)
+
+    def _operation_answer(
+        self,
+        request,
+        params: GraphQLParams,
+        media_type: str,
+        execution_context_class: type[ExecutionContext] = FastLeafExecutionContext,
+    ):
         schema = self.schema.graphql_schema
         prepared = operation_prepare(request, schema, params)
         if prepared.refusal is not None:
@@ -108,6 +124,7 @@ class GraphQLApiView(GraphiQLOfflineView):
             root_value=self.get_root_value(request),
             context_value=self.get_context(request),
             middleware=self.get_middleware(request),
+            execution_context_class=execution_context_class,
         )
         return execution_answer(request, result, started, media_type)
 

@@ -138,3 +138,18 @@ def test_cookie_mode_and_reuse_interval_settings_refuse_bad_values(variable, val
     # then
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_an_allowed_origin_may_read_retry_after_the_challenge_and_the_request_id(client, db):
+    # when: a POST from the allowed origin (no preflight needed to read the answer)
+    response = client.post(
+        "/graphql/",
+        data={"query": "{ __typename }"},
+        content_type="application/json",
+        headers={"Origin": ALLOWED},
+    )
+
+    # then: the browser lets the app read the headers it needs to react to refusals
+    assert response["Access-Control-Allow-Origin"] == ALLOWED
+    exposed = {h.strip().lower() for h in response["Access-Control-Expose-Headers"].split(",")}
+    assert {"retry-after", "www-authenticate", "x-request-id"} <= exposed

@@ -100,11 +100,12 @@ def start_server(tmp_path) -> Iterator[Callable[..., Server]]:
 @pytest.fixture(scope="session")
 def production_password_hash() -> str:
     """PASSWORD hashed as production hashes it (the test settings' MD5 would not verify there)."""
-    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+    from accounts.hashers import Argon2idPasswordHasher
 
-    # A full-entropy salt: a weak one makes Django rehash at the first sign-in, which
-    # changes the hash and so (like Django's sessions) ends the user's other sessions.
-    hasher = PBKDF2PasswordHasher()
+    # Production's own hasher and parameters: any other hash would be rehashed
+    # at the first sign-in (the user's other sessions survive that, but the
+    # tests should see the steady state).
+    hasher = Argon2idPasswordHasher()
     return hasher.encode(PASSWORD, hasher.salt())
 
 

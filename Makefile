@@ -19,7 +19,10 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 install: $(BIN)/.installed
 
 # --- Benchmarks (benchmarks/, README "Performance") ---------------------------
-# Extra arguments for python -m benchmarks, e.g. BENCH_ARGS="--rounds 5".
+# make bench and bench-smoke run SQLite, then PostgreSQL (BENCH_DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432/graphql_api_bench: DROPPED and created afresh;
+# skipped with a message when unreachable), each on data shapes A and B.
+# Extra arguments for python -m benchmarks, e.g. BENCH_ARGS="--sqlite-only --rounds 5".
 BENCH_ARGS ?=
 # The profiled case of bench-profile.
 CASE ?= graphql-nested

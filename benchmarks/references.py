@@ -1,20 +1,27 @@
-"""The two references the GraphQL pages are measured against.
+"""The references the GraphQL pages are measured against (strawberry-django's is in
+benchmarks/strawberry_reference.py).
 
-Both serve the page the GraphQL cases ask for: the first 50 organizations the
-user may see (organization.selectors.organization_list: the same scoping and
-order), 8 scalar fields, the total count and, in the nested variants, the first
+Each serves the page the GraphQL cases ask for: the first 50 organizations the
+user may see (`visible_organizations`: the API's selector, scoping and order),
+8 scalar fields, the total count and, in the nested variants, the first
 10 members of each (role and username, in the order they joined).
 
 - DRF: djangorestframework + simplejwt, the stack the seed came from: a
-  ListAPIView, a ModelSerializer, PageNumberPagination; the nested variant
-  prefetches, as a fair DRF author would.
+  ListAPIView, a ModelSerializer, PageNumberPagination (`?page=19` is the deep
+  page); the nested variants prefetch, as a fair DRF author would. Two nested
+  serializers, one per data shape of benchmarks/conf.py: shape A nests a user
+  serializer in the member serializer and prefetches memberships with their
+  users joined (one query); shape B flattens `username` into the member
+  (`CharField(source="user.username")`) over one
+  `prefetch_related("memberships__user")` (two queries), as the independent
+  harness of issue 15 wrote it.
 - The floor: a plain Django view that decodes the token, loads the user, counts
   and returns `.values()` as JSON: about the least work that answers the page.
 """
 
 from collections import defaultdict
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from rest_framework import serializers
@@ -30,7 +37,18 @@ from accounts.selectors import user_get_active
 from accounts.tokens import access_token_decode
 from benchmarks.conf import FIELDS, MEMBERS_PER_ORGANIZATION, PAGE_SIZE
 from organization.models import Membership, Organization
-from organization.selectors import organization_list
+from organization.selectors import organization_visible
+
+
+def visible_organizations(user: User) -> QuerySet[Organization]:
+    """What `organization_list(user=user)` holds, in its order, without the `my_role` column.
+
+    The selector the API's `organizations` field calls, with the argument it
+    passes when `myRole` is not selected: no reference computes a column it
+    does not return (on SQLite that subquery costs DRF's flat page about a quarter
+    of its time).
+    """
+    return organization_visible(Organization.objects.all(), user=user, with_my_role=False)
 
 
 def memberships_prefetch() -> Prefetch:
@@ -73,6 +91,24 @@ class OrganizationWithMembersSerializer(OrganizationSerializer):
         return MemberSerializer(first, many=True).data
 
 
+class UsernameMemberSerializer(serializers.ModelSerializer):
+    """Shape B's member: the username flattened into it."""
+
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ("role", "username")
+
+
+class OrganizationWithUsernamesSerializer(OrganizationSerializer):
+    # Every member: shape B's organizations have 3, fewer than a page of 10.
+    members = UsernameMemberSerializer(source="memberships", many=True, read_only=True)
+
+    class Meta(OrganizationSerializer.Meta):
+        fields = (*FIELDS, "members")
+
+
 class OrganizationPage(PageNumberPagination):
     page_size = PAGE_SIZE
 
@@ -87,7 +123,7 @@ class OrganizationListView(ListAPIView):
     serializer_class = OrganizationSerializer
 
     def get_queryset(self):
-        return organization_list(user=self.request.user)
+        return visible_organizations(self.request.user)
 
 
 class OrganizationWithMembersListView(OrganizationListView):
@@ -99,6 +135,15 @@ class OrganizationWithMembersListView(OrganizationListView):
         return super().get_queryset().prefetch_related(memberships_prefetch())
 
 
+class OrganizationWithUsernamesListView(OrganizationListView):
+    """GET /bench/drf/organizations-with-usernames/: shape B's nested page."""
+
+    serializer_class = OrganizationWithUsernamesSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("memberships__user")
+
+
 def ping(request: HttpRequest) -> HttpResponse:
     """GET /bench/ping/: no database, no token; how the harness sees the server is idle."""
     return HttpResponse("ok", content_type="text/plain")
@@ -107,7 +152,7 @@ def ping(request: HttpRequest) -> HttpResponse:
 # --- The floor ------------------------------------------------------------------
 
 
-def _bearer_user(request: HttpRequest) -> User | None:
+def bearer_user(request: HttpRequest) -> User | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
@@ -118,21 +163,21 @@ def _bearer_user(request: HttpRequest) -> User | None:
     return user_get_active(user_id=payload["user_id"])
 
 
-def _unauthorized() -> JsonResponse:
+def unauthorized() -> JsonResponse:
     return JsonResponse({"detail": "A valid Bearer access token is required."}, status=401)
 
 
 def _floor_page(user: User) -> tuple[int, list[dict]]:
-    organizations = organization_list(user=user)
+    organizations = visible_organizations(user)
     return organizations.count(), list(organizations.values(*FIELDS)[:PAGE_SIZE])
 
 
 @require_GET
 def floor_organizations(request: HttpRequest) -> JsonResponse:
     """GET /bench/floor/organizations/: the flat page with the least work."""
-    user = _bearer_user(request)
+    user = bearer_user(request)
     if user is None:
-        return _unauthorized()
+        return unauthorized()
     count, page = _floor_page(user)
     return JsonResponse({"count": count, "results": page})
 
@@ -140,9 +185,9 @@ def floor_organizations(request: HttpRequest) -> JsonResponse:
 @require_GET
 def floor_organizations_with_members(request: HttpRequest) -> JsonResponse:
     """GET /bench/floor/organizations-with-members/: the nested page, one query for members."""
-    user = _bearer_user(request)
+    user = bearer_user(request)
     if user is None:
-        return _unauthorized()
+        return unauthorized()
     count, page = _floor_page(user)
     members = defaultdict(list)
     rows = Membership.objects.filter(organization_id__in=[row["id"] for row in page]).values_list(

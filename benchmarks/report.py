@@ -6,6 +6,10 @@ import platform
 import statistics
 from pathlib import Path
 
+from benchmarks.cases import CASES
+
+CASE_GROUPS = {case.name: case.group for case in CASES}
+
 
 def machine() -> dict:
     """Where the numbers came from."""
@@ -35,7 +39,30 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def summarise(rounds: dict, queries: dict, ratios, targets: dict, extra: dict) -> dict:
+# The targets of issue 15: (ratio of req/s, at least, the one database it is for or None).
+RATIO_TARGETS = (
+    ("graphql-flat/drf-flat", 1.6, None),
+    ("graphql-flat/floor-flat", 0.85, None),
+    ("graphql-nested/drf-nested", 2.0, None),
+    ("graphql-nested/floor-nested", 0.5, None),
+    ("graphql-flat/strawberry-flat", 2.0, None),
+    ("graphql-nested/strawberry-nested", 2.0, None),
+    # Within 10% of page 1: on PostgreSQL, the production database.
+    ("graphql-deep/graphql-flat", 0.9, "PostgreSQL"),
+    # Sign-in at the configured hasher against PBKDF2's 1,000,000 iterations.
+    ("tokenAuth/tokenAuth-pbkdf2", 4.0, None),
+)
+# Reported beside the targets, without a verdict.
+RATIOS_REPORTED = (
+    "drf-deep/drf-flat",
+    "graphql-deep/drf-deep",
+    "strawberry-flat/drf-flat",
+    "strawberry-nested/drf-nested",
+)
+P99_OVER_P50_MAX = 2
+
+
+def summarise(rounds: dict, queries: dict, ratios, meta: dict, extra: dict) -> dict:
     """Per case the median of its rounds; per ratio the median of its per-round ratios.
 
     Rounds are interleaved, so a ratio taken within one round compares runs a
@@ -43,18 +70,11 @@ def summarise(rounds: dict, queries: dict, ratios, targets: dict, extra: dict) -
     """
     cases = {}
     for name, results in rounds.items():
+        rates = [r.requests_per_second for r in results]
+        median = statistics.median(rates)
         cases[name] = {
-            "requests_per_second": round(
-                statistics.median(r.requests_per_second for r in results), 1
-            ),
-            "spread": round(
-                (
-                    max(r.requests_per_second for r in results)
-                    - min(r.requests_per_second for r in results)
-                )
-                / (statistics.median(r.requests_per_second for r in results) or 1),
-                2,
-            ),
+            "requests_per_second": round(median, 1),
+            "spread": round((max(rates) - min(rates)) / (median or 1), 2),
             "p50_ms": round(statistics.median(r.p50_us for r in results) / 1000, 2),
             "p99_ms": round(statistics.median(r.p99_us for r in results) / 1000, 2),
             "p99_over_p50": round(
@@ -78,22 +98,45 @@ def summarise(rounds: dict, queries: dict, ratios, targets: dict, extra: dict) -
             "median": round(statistics.median(per_round), 3) if per_round else None,
             "per_round": [round(value, 3) for value in per_round],
         }
-    target_rows = []
-    for key, target in targets.items():
+    return {
+        "cases": cases,
+        "ratios": ratio_rows,
+        "targets": _target_rows(cases, ratio_rows, meta, extra),
+        **extra,
+    }
+
+
+def _target_rows(cases: dict, ratio_rows: dict, meta: dict, extra: dict) -> list[dict]:
+    """Each target with what was measured and met (True/False), or met None: reported only."""
+    rows = []
+    for key, target, database in RATIO_TARGETS:
         measured = ratio_rows.get(key, {}).get("median")
-        if measured is not None:
-            target_rows.append(
+        if measured is None:
+            continue
+        applies = database is None or database == meta.get("database_kind")
+        rows.append(
+            {
+                "what": f"{key} req/s" + (f" ({database})" if database else ""),
+                "target": f">= {target}",
+                "measured": measured,
+                "rounds": ratio_rows[key]["per_round"],
+                "met": measured >= target if applies else None,
+            }
+        )
+    for name in ("graphql-flat", "graphql-nested"):
+        if name in cases:
+            measured = cases[name]["p99_over_p50"]
+            rows.append(
                 {
-                    "what": f"{key} req/s",
-                    "target": f">= {target}",
+                    "what": f"{name} p99/p50",
+                    "target": f"< {P99_OVER_P50_MAX}",
                     "measured": measured,
-                    "rounds": ratio_rows[key]["per_round"],
-                    "met": measured >= target,
+                    "met": measured < P99_OVER_P50_MAX,
                 }
             )
     by_size = extra.get("graphql_nested_queries_by_page_size")
     if by_size:
-        target_rows.append(
+        rows.append(
             {
                 "what": "graphql-nested SQL queries at first=" + "/".join(map(str, by_size)),
                 "target": "constant",
@@ -101,28 +144,38 @@ def summarise(rounds: dict, queries: dict, ratios, targets: dict, extra: dict) -
                 "met": len(set(by_size.values())) == 1,
             }
         )
-    for name in ("graphql-flat", "graphql-nested"):
-        if name in cases:
-            measured = cases[name]["p99_over_p50"]
-            target_rows.append(
+    for key in RATIOS_REPORTED:
+        if key in ratio_rows and ratio_rows[key]["median"] is not None:
+            rows.append(
                 {
-                    "what": f"{name} p99/p50",
-                    "target": "< 2",
-                    "measured": measured,
-                    "met": measured < 2,
+                    "what": f"{key} req/s",
+                    "target": "-",
+                    "measured": ratio_rows[key]["median"],
+                    "rounds": ratio_rows[key]["per_round"],
+                    "met": None,
                 }
             )
-    hasher = extra.get("token_auth_hasher")
-    if hasher:
-        target_rows.append(
+    versus = extra.get("hasher_versus_pbkdf2")
+    if versus:
+        rows.append(
             {
-                "what": "tokenAuth time in the password hasher (in-process)",
-                "target": "dominant",
-                "measured": hasher["share"],
-                "met": hasher["share"] >= 0.5,
+                "what": f"PBKDF2 1M / {versus['hasher']} password check, in-process",
+                "target": "-",
+                "measured": versus["ratio"],
+                "met": None,
             }
         )
-    return {"cases": cases, "ratios": ratio_rows, "targets": target_rows, **extra}
+    hasher = extra.get("token_auth_hasher")
+    if hasher:
+        rows.append(
+            {
+                "what": "tokenAuth time in the password hasher (in-process)",
+                "target": "-",
+                "measured": hasher["share"],
+                "met": None,
+            }
+        )
+    return rows
 
 
 def _cell(value, digits: int = 2) -> str:
@@ -131,13 +184,24 @@ def _cell(value, digits: int = 2) -> str:
     return f"{value:.{digits}f}x" if isinstance(value, float) else str(value)
 
 
-def print_report(meta: dict, summary: dict, selected) -> None:
+def _verdict(met) -> str:
+    return "-" if met is None else "met" if met else "NOT met"
+
+
+def _versus(ratios: dict, name: str, reference: str) -> float | None:
+    kind = name.rsplit("-", 1)[-1]
+    return ratios.get(f"{name}/{reference}-{kind}", {}).get("median")
+
+
+def print_report(meta: dict, summary: dict, case_names) -> None:
+    """One run's table: every case, its ratios to the references, and its targets."""
     print()
+    print(f"=== {meta['database_kind']}, shape {meta['shape']} ({meta['shape_description']})")
     print(
-        f"{meta['organizations']} organizations visible ({meta['organizations_in_all']} in all), "
-        f"{meta['database']}; {meta['server']}; {meta['load_generator']}, "
-        f"{meta['connections']} connections, {meta['threads']} threads, "
-        f"{meta['rounds']} interleaved rounds of {meta['duration_s']:g} s (medians)"
+        f"{meta['organizations']} organizations visible ({meta['organizations_in_all']} in all, "
+        f"{meta['memberships']} memberships), {meta['database']}; {meta['server']}; "
+        f"{meta['load_generator']}, {meta['connections']} connections, {meta['threads']} "
+        f"threads, {meta['rounds']} interleaved rounds of {meta['duration_s']:g} s (medians)"
     )
     print(
         f"Machine: {meta['cpus']} CPUs, {meta['cpu_model']}; Python {meta['python']}, "
@@ -146,40 +210,67 @@ def print_report(meta: dict, summary: dict, selected) -> None:
     )
     ratios = summary["ratios"]
     header = (
-        f"{'case':<20}{'req/s':>9}{'spread':>8}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}"
-        f"{'SQL/req':>9}{'vs DRF':>9}{'vs floor':>9}{'failures':>10}"
+        f"{'case':<19}{'req/s':>8}{'spread':>7}{'p50 ms':>8}{'p99 ms':>8}{'p99/p50':>8}"
+        f"{'SQL/req':>8}{'vs DRF':>8}{'vs floor':>9}{'vs SB':>7}{'failures':>9}"
     )
     print()
     print(header)
     print("-" * len(header))
     group = None
-    for case in selected:
-        row = summary["cases"][case.name]
-        if group is not None and case.group != group:
+    for name in case_names:
+        row = summary["cases"][name]
+        case_group = CASE_GROUPS.get(name)
+        if group is not None and case_group != group:
             print()
-        group = case.group
-        kind = "nested" if "nested" in case.name else "flat"
-        versus_drf = ratios.get(f"{case.name}/drf-{kind}", {}).get("median")
-        versus_floor = ratios.get(f"{case.name}/floor-{kind}", {}).get("median")
+        group = case_group
         print(
-            f"{case.name:<20}{row['requests_per_second']:>9.1f}{row['spread']:>8.0%}"
-            f"{row['p50_ms']:>9.1f}"
-            f"{row['p99_ms']:>9.1f}{row['p99_over_p50']:>9.2f}{_cell(row['queries']):>9}"
-            f"{_cell(versus_drf):>9}{_cell(versus_floor):>9}{row['failures']:>10}"
+            f"{name:<19}{row['requests_per_second']:>8.1f}{row['spread']:>7.0%}"
+            f"{row['p50_ms']:>8.1f}{row['p99_ms']:>8.1f}{row['p99_over_p50']:>8.2f}"
+            f"{_cell(row['queries']):>8}{_cell(_versus(ratios, name, 'drf')):>8}"
+            f"{_cell(_versus(ratios, name, 'floor')):>9}"
+            f"{_cell(_versus(ratios, name, 'strawberry')):>7}{row['failures']:>9}"
         )
     print(
         "\nreq/s, p50, p99: medians of the rounds; spread: (max - min) / median of req/s."
-        "\nvs DRF, vs floor: the median of the per-round ratios of req/s (each pairs runs"
-        " seconds apart)."
+        "\nvs DRF, vs floor, vs SB (strawberry-django): the median of the per-round ratios of"
+        " req/s (each pairs runs seconds apart); deep pages against deep pages."
     )
-    print("\nTargets of issue 6 (measured, never asserted):")
+    print(f"\nTargets of issue 15, {meta['database_kind']}, shape {meta['shape']}:")
     for row in summary["targets"]:
-        mark = "met" if row["met"] else "NOT met"
         rounds = " ".join(f"{ratio:.2f}" for ratio in row.get("rounds", ()))
         print(
-            f"  {row['what']:<52} {row['target']:>9} {row['measured']!s:>7}  {mark}"
-            + (f" (rounds: {rounds})" if rounds else "")
+            f"  {row['what']:<54} {row['target']:>12} {row['measured']!s:>7}  "
+            f"{_verdict(row['met'])}" + (f" (rounds: {rounds})" if rounds else "")
         )
+
+
+def print_verdicts(runs: list[dict]) -> None:
+    """Every target of every run side by side: the verdicts of the whole make bench."""
+    if not runs:
+        return
+    columns = [f"{run['meta']['database_kind']} {run['meta']['shape']}" for run in runs]
+    rows: dict[str, dict] = {}
+    for column, run in zip(columns, runs, strict=True):
+        for row in run["targets"]:
+            rows.setdefault(row["what"], {"target": row["target"]})[column] = row
+    print("\nTargets of issue 15, every run (medians of per-round ratios; never asserted)")
+    header = f"{'what':<54}{'target':>9}" + "".join(f"{column:>17}" for column in columns)
+    print(header)
+    print("-" * len(header))
+    for what, cells in rows.items():
+        line = f"{what:<54}{cells['target']:>9}"
+        for column in columns:
+            row = cells.get(column)
+            text = "" if row is None else f"{row['measured']!s} {_verdict(row['met'])}"
+            line += f"{text:>17}"
+        print(line.rstrip())
+    verdicts = [
+        row["met"] for cells in rows.values() for row in cells.values() if isinstance(row, dict)
+    ]
+    print(
+        f"\n{sum(v is True for v in verdicts)} met, {sum(v is False for v in verdicts)} NOT met "
+        f"({sum(v is None for v in verdicts)} reported without a target)"
+    )
 
 
 def print_in_process(meta: dict, measurements: dict, extra: dict) -> None:

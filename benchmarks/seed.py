@@ -13,12 +13,18 @@ from pathlib import Path
 
 import environ
 
+from benchmarks.conf import SHAPES
+
 READER_USERNAME = "bench"
 # Not a secret: a throw-away user of a throw-away database.
 READER_PASSWORD = "bench-password-0b7e"
 WRITER_USERNAME = "bench-writer"
+# Signs in (the tokenAuth case) with READER_PASSWORD, so that the sessions the
+# sign-ins end past SESSIONS_PER_USER_MAX are never the reader's.
+SIGN_IN_USERNAME = "bench-signin"
+# Signs in (the tokenAuth-pbkdf2 case) with READER_PASSWORD hashed by PBKDF2.
+PBKDF2_USERNAME = "bench-pbkdf2"
 MEMBER_POOL = 200
-OTHER_MEMBERS = 4  # besides the reader: about 5 members per organization
 ADJECTIVES = (
     "Amber", "blue", "Cedar", "dawn", "Ember", "frost", "Golden", "harbor", "Iron", "jade",
     "Kelp", "lunar", "Maple", "north", "Onyx", "prairie", "Quiet", "river", "Silver", "tidal",
@@ -75,6 +81,28 @@ def database_fresh(url: str | None) -> FreshDatabase:
     return FreshDatabase(url, f"PostgreSQL {version // 10000}.{version % 10000} ({name})")
 
 
+def postgresql_unreachable(url: str) -> str | None:
+    """Why the PostgreSQL server of `url` cannot be used, or None when it answers."""
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        return f"{url!r} is not a PostgreSQL URL"
+    import psycopg
+
+    try:
+        with psycopg.connect(
+            dbname="postgres",
+            user=config.get("USER") or None,
+            password=config.get("PASSWORD") or None,
+            host=config.get("HOST") or None,
+            port=config.get("PORT") or None,
+            connect_timeout=5,
+        ):
+            return None
+    except psycopg.Error as error:
+        where = f"{config.get('HOST') or 'localhost'}:{config.get('PORT') or 5432}"
+        return f"no PostgreSQL at {where} ({str(error).strip().splitlines()[0]})"
+
+
 @dataclass(frozen=True)
 class Seed:
     reader_id: int
@@ -84,14 +112,16 @@ class Seed:
     memberships: int
 
 
-def seed(*, organizations: int) -> Seed:
+def seed(*, organizations: int, other_members: int = SHAPES["A"].other_members) -> Seed:
     """Migrate, then create the reader, the writer, `organizations` they see, and members.
 
     The reader holds a role (OWNER, ADMIN or MEMBER in turn) in each of the
-    `organizations`; one in ten more belong to the writer only, so scoping has
-    something to leave out.
+    `organizations`, beside `other_members` members from a pool of 200 users;
+    one in ten more belong to the writer only, so scoping has something to leave
+    out. Two more users sign in with the reader's password: one hashed by the
+    configured hasher, one by PBKDF2 whatever the configured hasher.
     """
-    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher, make_password
     from django.core.management import call_command
     from django.db import connection, transaction
 
@@ -108,6 +138,13 @@ def seed(*, organizations: int) -> Seed:
     with transaction.atomic():
         reader = User.objects.create_user(username=READER_USERNAME, password=READER_PASSWORD)
         writer = User.objects.create_user(username=WRITER_USERNAME, password=None)
+        User.objects.create_user(username=SIGN_IN_USERNAME, password=READER_PASSWORD)
+        # Django's PBKDF2 at its own iteration count, whatever PASSWORD_HASHERS lists;
+        # stored as it is (create_user would hash the hash again).
+        pbkdf2 = PBKDF2PasswordHasher()
+        User.objects.create(
+            username=PBKDF2_USERNAME, password=pbkdf2.encode(READER_PASSWORD, pbkdf2.salt())
+        )
         unusable = make_password(None)
         pool = User.objects.bulk_create(
             User(username=f"member{number:04}", password=unusable) for number in range(MEMBER_POOL)
@@ -135,11 +172,11 @@ def seed(*, organizations: int) -> Seed:
                 memberships.append(
                     Membership(organization=organization, user=writer, role=Role.OWNER)
                 )
-            for other in range(OTHER_MEMBERS):
+            for other in range(other_members):
                 memberships.append(
                     Membership(
                         organization=organization,
-                        user=pool[(number * OTHER_MEMBERS + other) % MEMBER_POOL],
+                        user=pool[(number * other_members + other) % MEMBER_POOL],
                         role=roles[(number + other + 1) % 3],
                     )
                 )

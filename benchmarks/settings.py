@@ -5,7 +5,11 @@ over the same models and database. Production-like: DEBUG off (the harness
 generates a strong DJANGO_SECRET_KEY), persistent database connections.
 """
 
-from benchmarks.conf import simple_jwt_settings
+import os
+
+from django.conf import global_settings
+
+from benchmarks.conf import pbkdf2_first, simple_jwt_settings
 from config.settings.base import *  # noqa: F403
 from config.settings.base import (
     DATABASES,
@@ -47,3 +51,12 @@ SIMPLE_JWT = simple_jwt_settings(
 # the budgets are out of reach.
 GRAPHQL_COST_BUDGET_PER_USER = 10**12
 GRAPHQL_COST_BUDGET_PER_IP = 10**12
+
+# --- The sign-in of before (the tokenAuth-pbkdf2 case) ------------------------
+# A second server of the run prefers PBKDF2 (1,000,000 iterations, Django's), so
+# a PBKDF2 hash signs in as it did before the hasher changed and is never
+# upgraded; the main server uses the project's hashers as they are.
+if os.environ.get("BENCH_PREFERRED_HASHER") == "pbkdf2":
+    PASSWORD_HASHERS = pbkdf2_first(
+        list(globals().get("PASSWORD_HASHERS", global_settings.PASSWORD_HASHERS))
+    )

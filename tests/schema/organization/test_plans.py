@@ -3,15 +3,17 @@ graphql-core, byte for byte, and taken when it should be (a plan silently not ta
 would pass every equivalence test)."""
 
 import itertools
+import tracemalloc
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.request_context import request_context
 from benchmarks.cases import FLAT_PAGE, NESTED_PAGE
-from organization.models import Membership, Organization
+from organization.models import DESCRIPTION_MAX_LENGTH, Membership, Organization
 
 Role = Membership.Role
 
@@ -424,6 +426,30 @@ def test_an_answer_near_the_size_limit_is_left_to_graphql_core(api, world):
     assert not taken
     assert planned == executed
     assert b"RESPONSE_TOO_LARGE" in planned
+
+
+def test_an_answer_far_past_the_size_limit_is_never_held_whole(api, make_user, make_organization):
+    # given: 100 descriptions of control characters (6 bytes of JSON each), asked 15 times
+    owner = make_user("owner")
+    for number in range(100):
+        make_organization(owner, name=f"Big {number:03}")
+    Organization.objects.update(description="\x01" * DESCRIPTION_MAX_LENGTH)
+    api.authenticate(owner)
+    aliases = " ".join(f"d{index}: description" for index in range(14))
+    document = f"{{ organizations(first: 100) {{ edges {{ node {{ description {aliases} }} }} }} }}"
+
+    # when
+    tracemalloc.start()
+    try:
+        body, taken = answered(api, document)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    # then: refused as execution refuses it, never 84 MB of JSON in memory at once
+    assert b"RESPONSE_TOO_LARGE" in body
+    assert not taken
+    assert peak < settings.GRAPHQL_MAX_RESPONSE_BYTES
 
 
 @pytest.mark.parametrize(

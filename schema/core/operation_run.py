@@ -39,9 +39,9 @@ def operation_execute(
             settings.GRAPHQL_PLANS_ENABLED
             and not middleware
             and prepared.digest is not None
-            # Tracing's execution context times resolvers: a plan has none.
-            and execution_context_class is FastLeafExecutionContext
         ):
+            # With tracing on too: a planned query has no resolver spans (it calls
+            # no resolver); its SQL spans are under the operation span.
             # A compiled plan answers what it knows exactly; anything else runs below.
             planned = plan_execute(
                 schema, prepared.document, prepared.digest, params, context_value

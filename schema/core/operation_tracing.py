@@ -16,6 +16,7 @@ it. Its attributes are bounded, since much of a request is client text:
   never its text (OpenTelemetry's `graphql.document` is the text: not sent) nor
   the variables;
 - `graphql.error.codes`: the distinct `extensions.code` values answered (an enum);
+- `graphql.planned`: whether a compiled plan answered (plan_run.py: no resolver spans then);
   the span's status is ERROR only for the server's own faults;
 - `request.id`: the request id of the log lines (at most 128 plain characters).
 
@@ -125,6 +126,7 @@ class OperationTracing:
         # this one never gets that far.
         before = (log.operation_name, log.operation_type)
         log.operation_name = log.operation_type = None
+        log.planned = False
         codes: list[str] = []
         with self.tracer.start_as_current_span(
             "graphql", record_exception=False, set_status_on_exception=False
@@ -147,6 +149,7 @@ class OperationTracing:
                 if name is None and kind is None:
                     log.operation_name, log.operation_type = before
                 self._describe(span, params, name, kind, codes)
+                span.set_attribute("graphql.planned", bool(log.planned))
 
     @staticmethod
     def _describe(span, params, name, kind, codes) -> None:

@@ -150,8 +150,19 @@ def test_a_refusal_before_any_operation_is_traced_with_its_code(traces, client):
     assert operation.attributes["graphql.error.codes"] == ["BAD_REQUEST"]
 
 
+def test_a_planned_query_is_traced_as_planned(traces, signed_in):
+    # when: a page a compiled plan answers (schema/core/plan_run.py)
+    signed_in.execute(ORGANIZATIONS)
+
+    # then: its operation span says so, and it has no resolver spans (no resolver ran)
+    spans = traces.collected()
+    assert operation_span(spans).attributes["graphql.planned"] is True
+    assert [span for span in spans if "graphql.field.name" in span.attributes] == []
+
+
 def test_resolver_spans_only_above_the_threshold(traces, signed_in, settings):
-    # given a threshold no resolver reaches
+    # given graphql-core runs the query (no plan), and a threshold no resolver reaches
+    settings.GRAPHQL_PLANS_ENABLED = False
     settings.TRACING_RESOLVER_THRESHOLD_MS = 60_000
 
     # when

@@ -35,11 +35,7 @@ def operation_execute(
     (schema/core/operation_tracing.py) when tracing is on.
     """
     try:
-        if (
-            settings.GRAPHQL_PLANS_ENABLED
-            and not middleware
-            and prepared.digest is not None
-        ):
+        if settings.GRAPHQL_PLANS_ENABLED and not middleware and prepared.digest is not None:
             # With tracing on too: a planned query has no resolver spans (it calls
             # no resolver); its SQL spans are under the operation span.
             # A compiled plan answers what it knows exactly; anything else runs below.

@@ -172,6 +172,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One file, several writers (runserver's threads, the task worker, live tests):
+    # a transaction takes the write lock when it begins and waits up to `timeout`
+    # seconds for it, instead of failing at once with "database is locked" when a
+    # read turns into a write. https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------

@@ -38,6 +38,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.cases import FLAT_PAGE, NESTED_PAGE
 from benchmarks.conf import MEMBERS_PER_ORGANIZATION, PAGE_SIZE
 from benchmarks.load import LoadResult
 
@@ -46,24 +47,6 @@ RESULTS_DIR = PROJECT_DIR / "benchmarks" / "results"
 HOOK_FILE = "schema/core/tracing_hook.py"
 # Tracing off within 3% of today: at most this ratio of CPU per request.
 TARGET_OFF_OVER_TODAY = 1.03
-FLAT_PAGE = """
-query Flat($first: Int!) {
-  organizations(first: $first) {
-    totalCount
-    edges { node { id name slug description contactEmail website isActive createdAt } }
-  }
-}
-"""
-NESTED_PAGE = """
-query Nested($first: Int!, $members: Int!) {
-  organizations(first: $first) {
-    totalCount
-    edges { node { id name slug description contactEmail website isActive createdAt
-      members(first: $members) { edges { node { role user { username } } } }
-    } }
-  }
-}
-"""
 CASES = {
     "flat": (FLAT_PAGE, {"first": PAGE_SIZE}),
     "nested": (NESTED_PAGE, {"first": PAGE_SIZE, "members": MEMBERS_PER_ORGANIZATION}),

@@ -1,32 +1,12 @@
 """Log lines (config/logging.py): one per answered request; Django's 4xx warning only without it."""
 
-import io
 import json
 import logging
-from collections.abc import Callable, Iterator
 
-import pytest
 from prometheus_client import REGISTRY
 
-from config.logging import JsonFormatter, RequestIdFilter
+from config.logging import JsonFormatter
 from config.metrics import request_observed
-
-
-@pytest.fixture
-def log_lines() -> Iterator[Callable[[], list[dict]]]:
-    """What LOGGING's console handler wrote, as JSON entries."""
-    handler = next(
-        handler
-        for handler in logging.getLogger().handlers
-        if any(isinstance(item, RequestIdFilter) for item in handler.filters)
-    )
-    stream = io.StringIO()
-    previous_formatter = handler.formatter
-    previous_stream = handler.setStream(stream)
-    handler.setFormatter(JsonFormatter())
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    handler.setStream(previous_stream)
-    handler.setFormatter(previous_formatter)
 
 
 def test_a_refused_graphql_request_is_logged_once(client, db, log_lines):

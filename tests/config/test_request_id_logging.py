@@ -1,17 +1,13 @@
 """The request id on every log line written during a request (config/logging.py)."""
 
-import io
-import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
 
 import pytest
 from django.http import StreamingHttpResponse
 from django.test import Client
 
 from accounts.request_context import current_request_id, request_id_bound
-from config.logging import JsonFormatter, RequestIdFilter
 from config.middleware import RequestLogMiddleware
 from config.sentry import scrub_event
 
@@ -22,23 +18,6 @@ UNREACHABLE_REDIS = {
         "LOCATION": "redis://127.0.0.1:1/0",
     }
 }
-
-
-@pytest.fixture
-def log_lines() -> Iterator[Callable[[], list[dict]]]:
-    """What the configured console handler (LOGGING's, with its filter) wrote, as JSON entries."""
-    handler = next(
-        handler
-        for handler in logging.getLogger().handlers
-        if any(isinstance(item, RequestIdFilter) for item in handler.filters)
-    )
-    stream = io.StringIO()
-    previous_formatter = handler.formatter
-    previous_stream = handler.setStream(stream)
-    handler.setFormatter(JsonFormatter())
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    handler.setStream(previous_stream)
-    handler.setFormatter(previous_formatter)
 
 
 @pytest.fixture

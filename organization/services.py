@@ -497,13 +497,28 @@ def _invitation_email_check(email: str) -> str:
     return email
 
 
-def _inviter_budget_take(actor: User) -> None:
+def _inviter_budget_take(actor: User, email: str) -> None:
+    """Count one invitation mail from `actor` to `email` (an invitation or a resend).
+
+    Two budgets: the inviter's per hour, and the inviter's to one address per day,
+    so nobody can mail the same stranger every INVITATION_RESEND_INTERVAL_SECONDS,
+    or from every organization they run. The second is per inviter, not per address
+    alone: a per-address budget would let a stranger spend it and so keep an
+    address from being invited by anyone.
+    """
     rate_limit_take(
         scope="invitations-per-inviter",
         identity=str(actor.pk),
         limit=settings.INVITATIONS_PER_INVITER_PER_HOUR,
         window=3600,
         what="invitations sent",
+    )
+    rate_limit_take(
+        scope="invitations-per-inviter-and-address",
+        identity=f"{actor.pk}:{email}",
+        limit=settings.INVITATIONS_PER_ADDRESS_PER_INVITER_PER_DAY,
+        window=86400,
+        what="invitations sent to this address",
     )
 
 
@@ -591,7 +606,7 @@ def invitation_create(
                     )
                 }
             )
-        _inviter_budget_take(actor)
+        _inviter_budget_take(actor, email)
         raw_token, digest = _token_issue()
         if invitation is None:
             invitation = Invitation(organization=organization, email=email)
@@ -632,7 +647,7 @@ def invitation_resend(
             raise RateLimitedError(
                 retry_after=max(1, int(wait.total_seconds()) + 1), what="sends of this invitation"
             )
-        _inviter_budget_take(actor)
+        _inviter_budget_take(actor, invitation.email)
         raw_token, invitation.token_hash = _token_issue()
         invitation.expires_at, invitation.sent_at = _expiry(now), now
         invitation.save(update_fields=["token_hash", "expires_at", "sent_at", "updated_at"])

@@ -249,6 +249,11 @@ AUTH_PASSWORD_VALIDATORS = [
 INVITATION_EXPIRY_SECONDS = env.int("INVITATION_EXPIRY_SECONDS", default=7 * 86400)
 # Invitations one user may send (inviteMember and resendInvitation), per hour.
 INVITATIONS_PER_INVITER_PER_HOUR = env.int("INVITATIONS_PER_INVITER_PER_HOUR", default=50)
+# Invitation mails one user may send to one address (all organizations, resends
+# too), per day.
+INVITATIONS_PER_ADDRESS_PER_INVITER_PER_DAY = env.int(
+    "INVITATIONS_PER_ADDRESS_PER_INVITER_PER_DAY", default=5
+)
 # The least time between two sends of the same invitation.
 INVITATION_RESEND_INTERVAL_SECONDS = env.int("INVITATION_RESEND_INTERVAL_SECONDS", default=60)
 # acceptInvitation / declineInvitation by token, per signed-in user, per hour.
@@ -257,6 +262,7 @@ if (
     min(
         INVITATION_EXPIRY_SECONDS,
         INVITATIONS_PER_INVITER_PER_HOUR,
+        INVITATIONS_PER_ADDRESS_PER_INVITER_PER_DAY,
         INVITATION_TOKEN_ATTEMPTS_PER_HOUR,
     )
     <= 0

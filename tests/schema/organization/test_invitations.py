@@ -394,6 +394,54 @@ def test_invitations_per_inviter_are_limited(api, people, acme, settings):
     assert Invitation.objects.count() == 2
 
 
+def test_mails_from_one_inviter_to_one_address_are_limited_per_day(
+    api, people, acme, make_organization, settings
+):
+    # given: a budget of 2 mails a day from one inviter to one address, and a
+    # second organization the same OWNER runs
+    settings.INVITATIONS_PER_ADDRESS_PER_INVITER_PER_DAY = 2
+    settings.INVITATION_RESEND_INTERVAL_SECONDS = 0
+    globex = make_organization(people["owner"], name="Globex")
+    api.authenticate(people["owner"])
+    invite_acme = {"id": organization_id(acme), "email": "target@example.com"}
+
+    # when: an invitation, a resend of it, then an invitation from the other organization
+    invited = api.execute(INVITE, invite_acme)
+    resent = api.execute(
+        "mutation($id: ID!) { resendInvitation(id: $id) { errors { code } } }",
+        {"id": to_global_id("Invitation", Invitation.objects.get().pk)},
+    )
+    third = api.execute(INVITE, {"id": organization_id(globex), "email": "Target@Example.com"})
+    other_address = api.execute(INVITE, {"id": organization_id(globex), "email": "x@example.com"})
+
+    # then: the third mail to the address is refused, with nothing written;
+    # other addresses are still open to the inviter
+    assert error_codes(invited) == []
+    assert resent["data"]["resendInvitation"]["errors"] == []
+    assert error_codes(third) == ["RATE_LIMITED"]
+    assert third["errors"][0]["extensions"]["retryAfter"] > 3600
+    assert "this address" in third["errors"][0]["message"]
+    assert not Invitation.objects.filter(organization=globex, email="target@example.com").exists()
+    assert error_codes(other_address) == []
+
+
+def test_one_inviters_budget_for_an_address_does_not_bind_another_inviter(
+    api, people, acme, settings
+):
+    # given: the OWNER has spent the day's budget for an address
+    settings.INVITATIONS_PER_ADDRESS_PER_INVITER_PER_DAY = 1
+    invite(people["owner"], acme, "target@example.com")
+    Invitation.objects.all().delete()
+
+    # when: an ADMIN of the same organization invites the address
+    api.authenticate(people["admin"])
+    result = api.execute(INVITE, {"id": organization_id(acme), "email": "target@example.com"})
+
+    # then
+    assert error_codes(result) == []
+    assert Invitation.objects.get().invited_by == people["admin"]
+
+
 def test_resending_too_soon_is_rate_limited(api, people, acme, settings):
     # given
     settings.INVITATION_RESEND_INTERVAL_SECONDS = 60

@@ -181,6 +181,14 @@ def seed(*, organizations: int, other_members: int = SHAPES["A"].other_members) 
                     )
                 )
         Membership.objects.bulk_create(memberships, batch_size=2000)
+    # Planner statistics, as a production database has them: PostgreSQL's
+    # autovacuum analyzes a table after enough writes (and may be off on a test
+    # server, as on this project's CI machines), SQLite's never. Without them
+    # PostgreSQL guessed 19 of the reader's 1000 memberships and sorted every
+    # visible organization for each page (2.3 ms a page query instead of 0.8 ms,
+    # for every case alike).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return Seed(
         reader_id=reader.pk,
         writer_id=writer.pk,

@@ -203,9 +203,29 @@ def _registration_attempt_mail_send(owner: User) -> None:
     )
 
 
-def user_email_verify(*, token: str) -> User:
-    """Mark the address of the token's user verified; the token works once (ValidationError)."""
-    user = token_check(token, purpose="verify_email", max_age=settings.EMAIL_VERIFICATION_TIMEOUT)
+def user_email_verify(*, token: str, user: User) -> User:
+    """Mark the address of the token's user verified, when `user` (the signed-in caller)
+    is that user; the token works once (ValidationError on `token`).
+
+    The link proves the mailbox; being signed in proves the password. Both are
+    needed: else a stranger who registers someone else's address first (an
+    account "pre-hijack") gets it verified the moment its owner clicks the link,
+    and with it the invitations sent to that address. The owner of the address
+    takes such an account over with a password reset, which verifies it too.
+    """
+    owner = token_check(token, purpose="verify_email", max_age=settings.EMAIL_VERIFICATION_TIMEOUT)
+    if owner.pk != user.pk:
+        raise ValidationError(
+            {
+                "token": ValidationError(
+                    "This link is for another account: sign in as the account it was sent "
+                    "to. If you did not create that account, ignore the link, or reset its "
+                    "password to take the address back.",
+                    code="token_invalid",
+                )
+            }
+        )
+    user = owner
     # The conditional UPDATE consumes the token: of two concurrent uses, one wins.
     verified = User.objects.filter(pk=user.pk, email=user.email, email_verified=False).update(
         email_verified=True

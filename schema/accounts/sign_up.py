@@ -1,7 +1,8 @@
 """Sign-up and password reset: register, verifyEmail, resendVerificationEmail,
 requestPasswordReset and resetPassword.
 
-None needs a signed-in user (a link from an e-mail may open on another device).
+None needs a signed-in user (a link from an e-mail may open on another device),
+except verifyEmail: the link proves the mailbox, signing in proves the password.
 Input problems come back in `errors` (AccountError); throttling is the top-level
 RATE_LIMITED with `extensions.retryAfter`.
 """
@@ -12,6 +13,7 @@ from accounts.password_reset import password_reset_confirm, password_reset_reque
 from accounts.sign_up import user_email_verify, user_register, verification_email_resend
 from accounts.validators import PASSWORD_MAX_LENGTH
 from schema.accounts.errors import AccountBaseMutation
+from schema.core.auth import login_required
 
 EMAIL_DESCRIPTION = "An e-mail address (at most 254 characters)."
 TOKEN_DESCRIPTION = "The token from the link in the e-mail (the `{token}` part)."
@@ -62,9 +64,11 @@ class Register(AccountBaseMutation):
 class VerifyEmail(AccountBaseMutation):
     class Meta:
         description = (
-            "Confirm an e-mail address with the token of the verification link. The token "
-            "works once and expires (EMAIL_VERIFICATION_TIMEOUT): TOKEN_INVALID, "
-            "TOKEN_EXPIRED on `token`."
+            "Confirm the signed-in user's e-mail address with the token of the "
+            "verification link. Needs the user the link was sent to be signed in "
+            "(UNAUTHENTICATED without a token): the link proves the mailbox, the sign-in "
+            "the password. The token works once and expires (EMAIL_VERIFICATION_TIMEOUT): "
+            "TOKEN_INVALID (also for another account's link), TOKEN_EXPIRED on `token`."
         )
 
     class Arguments:
@@ -73,8 +77,9 @@ class VerifyEmail(AccountBaseMutation):
     verified = graphene.Boolean(description="True once the address is verified. Null on errors.")
 
     @classmethod
+    @login_required
     def perform_mutation(cls, root, info, token: str):
-        user_email_verify(token=token)
+        user_email_verify(token=token, user=info.context.user)
         return cls(verified=True)
 
 

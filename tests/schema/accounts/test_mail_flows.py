@@ -1,6 +1,6 @@
 """The issue's "Done when" flows through a real SMTP server and a real `db_worker` process.
 
-register -> the e-mail arrives -> verifyEmail -> sign in; forgot password -> the
+register -> the e-mail arrives -> sign in -> verifyEmail; forgot password -> the
 e-mail arrives -> resetPassword -> old sessions dead; the SMTP server down ->
 the mutation succeeds -> the message arrives once the server is back.
 """
@@ -28,7 +28,7 @@ def text_of(message) -> str:
 
 
 @pytest.mark.usefixtures("sign_up_on")
-def test_register_the_email_arrives_verify_sign_in(api, smtp_server, start_mail_worker):
+def test_register_the_email_arrives_sign_in_verify(api, smtp_server, start_mail_worker):
     # given
     start_mail_worker(smtp_server)
 
@@ -37,9 +37,9 @@ def test_register_the_email_arrives_verify_sign_in(api, smtp_server, start_mail_
         REGISTER, {"email": "carol@example.com", "username": "carol", "password": PASSWORD}
     )
     (message,) = smtp_server.wait_for_messages(1)
-    verified = api.execute(VERIFY_EMAIL, {"token": link_token(text_of(message))})
     signed_in = api.execute(TOKEN_AUTH, {"username": "carol", "password": PASSWORD})
     api.token = signed_in["data"]["tokenAuth"]["token"]
+    verified = api.execute(VERIFY_EMAIL, {"token": link_token(text_of(message))})
     created = api.execute(CREATE_ORGANIZATION)
 
     # then

@@ -63,10 +63,15 @@ def test_unverified_can_sign_in_but_not_create_organizations_until_verified(
     assert User.objects.get(username="carol").email_verified is True
 
 
+def signed_in_as_carol(api) -> None:
+    api.authenticate(User.objects.get(username="carol"))
+
+
 def test_a_verification_token_works_once(api, execute_and_send, db):
     # given
     execute_and_send(REGISTER, NEW)
     token = link_token(mail.outbox[0].body)
+    signed_in_as_carol(api)
     api.execute(VERIFY_EMAIL, {"token": token})
 
     # when
@@ -82,6 +87,7 @@ def test_an_expired_verification_token_is_refused(api, execute_and_send, db, set
     execute_and_send(REGISTER, NEW)
     token = link_token(mail.outbox[0].body)
     settings.EMAIL_VERIFICATION_TIMEOUT = -1  # any age is past it
+    signed_in_as_carol(api)
 
     # when
     result = api.execute(VERIFY_EMAIL, {"token": token})
@@ -91,8 +97,45 @@ def test_an_expired_verification_token_is_refused(api, execute_and_send, db, set
     assert User.objects.get(username="carol").email_verified is False
 
 
+def test_verifying_needs_a_sign_in(api, execute_and_send, db):
+    # given: the link of carol's verification e-mail, opened where nobody is signed in
+    execute_and_send(REGISTER, NEW)
+    token = link_token(mail.outbox[0].body)
+
+    # when
+    result = api.execute(VERIFY_EMAIL, {"token": token})
+
+    # then: refused, and the link still works once carol signs in
+    assert error_codes(result) == ["UNAUTHENTICATED"]
+    assert User.objects.get(username="carol").email_verified is False
+    signed_in_as_carol(api)
+    assert api.execute(VERIFY_EMAIL, {"token": token})["data"]["verifyEmail"]["verified"] is True
+
+
+def test_a_pre_registered_address_is_not_verified_by_its_owners_click(
+    api, execute_and_send, make_user, db
+):
+    # given: a stranger registers carol's address first (an account "pre-hijack");
+    # the real carol, signed in to an account of her own, opens the link she was sent
+    execute_and_send(REGISTER, {**NEW, "username": "stranger"})
+    token = link_token(mail.outbox[0].body)
+    api.authenticate(make_user("carol-elsewhere"))
+
+    # when
+    result = api.execute(VERIFY_EMAIL, {"token": token})
+
+    # then: the stranger's account stays unverified (no invitation to the address
+    # can be accepted with it); the message says how to take the address back
+    assert payload_codes(result, "verifyEmail") == [("token", "TOKEN_INVALID")]
+    assert "another account" in result["data"]["verifyEmail"]["errors"][0]["messages"][0]
+    assert User.objects.get(username="stranger").email_verified is False
+
+
 @pytest.mark.parametrize("token", ["", "garbage", "x" * 5000, "WzEsImFiYyJd:1:forged"])
-def test_a_malformed_or_forged_verification_token_is_refused(api, db, token):
+def test_a_malformed_or_forged_verification_token_is_refused(api, user, token):
+    # given
+    api.authenticate(user)
+
     # when
     result = api.execute(VERIFY_EMAIL, {"token": token})
 
@@ -238,6 +281,7 @@ def test_resend_sends_a_new_link_to_an_unverified_account(api, execute_and_send,
     # then
     assert result["data"]["resendVerificationEmail"] == {"accepted": True, "errors": []}
     assert len(mail.outbox) == 2
+    signed_in_as_carol(api)
     verified = api.execute(VERIFY_EMAIL, {"token": link_token(mail.outbox[1].body)})
     assert verified["data"]["verifyEmail"]["verified"] is True
 

@@ -34,6 +34,7 @@ def unverified(make_user) -> User:
 def test_a_reset_token_verifies_no_address(api, unverified):
     # given: a reset link of carol's, who has not verified her address
     token = one_time_token_make(purpose="reset_password", user=unverified)
+    api.authenticate(unverified)
 
     # when
     result = api.execute(VERIFY_EMAIL, {"token": token})
@@ -54,6 +55,7 @@ def test_an_invitation_token_is_neither_a_reset_nor_a_verification_token(
 
     # when
     reset = api.execute(RESET_PASSWORD, {"token": token, "newPassword": NEW_PASSWORD})
+    api.authenticate(unverified)
     verified = api.execute(VERIFY_EMAIL, {"token": token})
 
     # then

@@ -82,8 +82,9 @@ def test_an_address_with_no_account_registers_then_accepts_and_is_a_member(
     token = token_from_link(message.body)
     assert token not in str(Invitation.objects.values_list())
 
-    # when: they sign up with that address (register), verify it with the link of the
-    # verification e-mail (verifyEmail), then accept by the invitation link's token
+    # when: they sign up with that address (register), sign in and verify it with the
+    # link of the verification e-mail (verifyEmail), then accept by the invitation
+    # link's token
     settings.SIGN_UP_ENABLED = True
     api.token = None
     with django_capture_on_commit_callbacks(execute=True):
@@ -94,10 +95,10 @@ def test_an_address_with_no_account_registers_then_accepts_and_is_a_member(
     assert registered["data"]["register"] == {"accepted": True, "errors": []}
     verification = mail.outbox[-1]
     assert verification.to == ["newcomer@example.com"]
-    verified = api.execute(VERIFY_EMAIL, {"token": link_token(verification.body)})
-    assert verified["data"]["verifyEmail"] == {"verified": True, "errors": []}
     newcomer = User.objects.get(username="newcomer")
     api.authenticate(newcomer)
+    verified = api.execute(VERIFY_EMAIL, {"token": link_token(verification.body)})
+    assert verified["data"]["verifyEmail"] == {"verified": True, "errors": []}
     result = api.execute(ACCEPT, {"by": {"token": token}})
 
     # then

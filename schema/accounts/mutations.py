@@ -211,9 +211,11 @@ class ChangePassword(token_pair_fields(required=False), AccountBaseMutation):
         description = (
             "Change the signed-in user's password. Every other sign-in of the user ends "
             "at once (access tokens included); this one continues with the new token "
-            "pair returned here, which replaces the tokens the client held. A wrong old "
-            "password or a new one that fails the password rules comes back in `errors` "
-            "(PASSWORD_INCORRECT on oldPassword; PASSWORD_TOO_SHORT, ... on newPassword)."
+            "pair returned here, which replaces the tokens the client held (in cookie "
+            "mode, pass `refreshTokenInCookie: true`: the new refresh token replaces the "
+            "cookie's). A wrong old password or a new one that fails the password rules "
+            "comes back in `errors` (PASSWORD_INCORRECT on oldPassword; "
+            "PASSWORD_TOO_SHORT, ... on newPassword)."
         )
 
     class Arguments:
@@ -228,17 +230,37 @@ class ChangePassword(token_pair_fields(required=False), AccountBaseMutation):
                 f"(at most {PASSWORD_MAX_LENGTH} characters)."
             ),
         )
+        refresh_token_in_cookie = graphene.Boolean(
+            default_value=False,
+            description=(
+                "Cookie mode, as in tokenAuth: the new refresh token goes in the HttpOnly "
+                "cookie (replacing the one the password change ended) instead of the body, "
+                "and `csrfToken` comes back. Needs an allowed origin (else "
+                "ORIGIN_NOT_ALLOWED, before the password is checked) and credentials."
+            ),
+        )
 
     @classmethod
     @login_required
-    def perform_mutation(cls, root, info, old_password: str, new_password: str):
+    def perform_mutation(
+        cls,
+        root,
+        info,
+        old_password: str,
+        new_password: str,
+        refresh_token_in_cookie: bool | None = False,
+    ):
+        if refresh_token_in_cookie:
+            request_origin_check(info.context)
         pair = user_password_change(
             user=info.context.user,
             old_password=old_password,
             new_password=new_password,
             request=info.context,
         )
-        return token_pair_payload(cls, pair, request=info.context, in_cookie=False)
+        return token_pair_payload(
+            cls, pair, request=info.context, in_cookie=bool(refresh_token_in_cookie)
+        )
 
 
 class AccountsMutation(SessionsMutation, graphene.ObjectType):

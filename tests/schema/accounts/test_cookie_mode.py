@@ -225,3 +225,54 @@ def test_a_replayed_cookie_past_the_reuse_interval_ends_the_chain_and_clears_it(
     assert error_codes(response.json()) == ["REFRESH_TOKEN_REUSED"]
     assert response.cookies[REFRESH_COOKIE_NAME].value == ""
     assert not RefreshToken.objects.filter(user=user, revoked_at__isnull=True).exists()
+
+
+NEW_PASSWORD = "a-brand-new-passphrase-42"
+COOKIE_CHANGE_PASSWORD = (
+    'mutation { changePassword(oldPassword: "'
+    + PASSWORD
+    + '", newPassword: "'
+    + NEW_PASSWORD
+    + '", refreshTokenInCookie: true) { token refreshToken csrfToken errors { code } } }'
+)
+
+
+def test_a_password_change_in_cookie_mode_puts_the_new_refresh_token_in_the_cookie(
+    client, signed_in, user
+):
+    # given: the cookie-mode sign-in's refresh token, which the change will end
+    old_cookie = client.cookies[REFRESH_COOKIE_NAME].value
+
+    # when
+    response = post(client, COOKIE_CHANGE_PASSWORD, Authorization=f"Bearer {signed_in['token']}")
+
+    # then: the new pair's refresh token is in the cookie, never in the body, and it
+    # refreshes with the csrfToken this answer returned
+    payload = response.json()["data"]["changePassword"]
+    assert payload["errors"] == []
+    assert payload["refreshToken"] is None
+    new_cookie = response.cookies[REFRESH_COOKIE_NAME]
+    assert new_cookie.value not in ("", old_cookie)
+    assert new_cookie["httponly"] is True
+    assert new_cookie["path"] == REFRESH_COOKIE_PATH
+    refreshed = post(client, COOKIE_REFRESH, csrf=payload["csrfToken"])
+    assert refreshed.json()["data"]["refreshToken"]["token"]
+    client.cookies[REFRESH_COOKIE_NAME] = old_cookie
+    stale = post(client, COOKIE_REFRESH, csrf=signed_in["csrfToken"])
+    assert error_codes(stale.json()) == ["REFRESH_TOKEN_REUSED"]  # ended by the change
+
+
+def test_a_cookie_mode_password_change_from_another_origin_changes_nothing(client, signed_in, user):
+    # when
+    response = post(
+        client,
+        COOKIE_CHANGE_PASSWORD,
+        origin="https://evil.example.com",
+        Authorization=f"Bearer {signed_in['token']}",
+    )
+
+    # then
+    assert error_codes(response.json()) == ["ORIGIN_NOT_ALLOWED"]
+    assert REFRESH_COOKIE_NAME not in response.cookies
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)

@@ -2,8 +2,10 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
-from accounts.models import AuditEvent, RefreshToken, User
+from accounts.admin_audit import AuditedAdminMixin
+from accounts.models import AuditAction, AuditEvent, RefreshToken, User
 from accounts.removal import user_removal_objections
 from accounts.services import user_deactivate, user_delete
 
@@ -26,8 +28,11 @@ class AccountsUserChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class AccountsUserAdmin(UserAdmin):
-    """Deleting and deactivating go through accounts.services: an only OWNER is refused."""
+class AccountsUserAdmin(AuditedAdminMixin, UserAdmin):
+    """Deleting and deactivating go through accounts.services: an only OWNER is refused.
+
+    Every add, change, password set and delete is in the audit trail.
+    """
 
     form = AccountsUserChangeForm
 
@@ -59,11 +64,22 @@ class AccountsUserAdmin(UserAdmin):
 
     def _delete(self, request, users) -> None:
         try:
-            user_delete(users=users)
+            with transaction.atomic():
+                for user in users:
+                    self.audit_admin_event(request, user, AuditAction.ADMIN_DELETED)
+                user_delete(users=users)
         except ValidationError as refused:
             # Only when a removal raced the confirmation page: nothing was deleted.
             for message in refused.messages:
                 messages.error(request, message)
+
+    def log_change(self, request, obj, message):
+        # The password page saves its form without save_model: its one change is here.
+        if request.resolver_match and request.resolver_match.url_name.endswith("_password_change"):
+            self.audit_admin_event(
+                request, obj, AuditAction.ADMIN_CHANGED, {"password_set": [None, True]}
+            )
+        return super().log_change(request, obj, message)
 
 
 @admin.register(RefreshToken)

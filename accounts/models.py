@@ -216,6 +216,9 @@ class AuditAction(models.TextChoices):
     INVITATION_ACCEPTED = "INVITATION_ACCEPTED", "An invitation was accepted."
     INVITATION_DECLINED = "INVITATION_DECLINED", "An invitation was declined."
     OWNERSHIP_TRANSFERRED = "OWNERSHIP_TRANSFERRED", "Ownership passed to another member."
+    ADMIN_ADDED = "ADMIN_ADDED", "Staff added an object in the admin site."
+    ADMIN_CHANGED = "ADMIN_CHANGED", "Staff changed an object in the admin site."
+    ADMIN_DELETED = "ADMIN_DELETED", "Staff deleted an object in the admin site."
 
 
 class AuditEventChangeRefused(Exception):

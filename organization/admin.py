@@ -9,6 +9,7 @@ API (`addMember`, staff only, and the members' own mutations).
 from django import forms
 from django.contrib import admin
 
+from accounts.admin_audit import AuditedAdminMixin
 from organization.models import Invitation, Membership, Organization
 
 
@@ -40,7 +41,10 @@ class InvitationInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Every add, change and delete is in the audit trail, and in the organization's
+    `auditEvents` (a deleted organization's events remain)."""
+
     list_display = ("name", "slug", "is_active", "created_at", "created_by")
     list_filter = ("is_active", "created_at")
     search_fields = ("name", "slug", "description", "contact_email")
@@ -54,6 +58,9 @@ class OrganizationAdmin(admin.ModelAdmin):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         perms_needed -= {Membership._meta.verbose_name, Invitation._meta.verbose_name}
         return deleted, counts, perms_needed, protected
+
+    def audit_organization(self, obj):
+        return obj
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         # A bounded CharField, but free text: edited in a text area, not one line.

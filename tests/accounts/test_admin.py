@@ -10,8 +10,18 @@ from tests.schema.accounts.queries import ME, TOKEN_AUTH
 
 
 class _Form:
-    def __init__(self, *changed):
+    """The part of a ModelForm that save_model reads: which fields changed, from what to what."""
+
+    def __init__(self, user, *changed):
         self.changed_data = list(changed)
+        self.initial = {}
+        self.cleaned_data = {name: getattr(user, name) for name in changed}
+
+
+def _admin_request(rf):
+    request = rf.post("/")
+    request.user = User.objects.create_user(username="root", is_staff=True, is_superuser=True)
+    return request
 
 
 def test_deactivating_in_the_admin_ends_sessions_for_good(api, rf, user):
@@ -21,7 +31,7 @@ def test_deactivating_in_the_admin_ends_sessions_for_good(api, rf, user):
 
     # when: deactivated in the admin, then reactivated later
     user.is_active = False
-    model_admin.save_model(rf.post("/"), user, _Form("is_active"), change=True)
+    model_admin.save_model(_admin_request(rf), user, _Form(user, "is_active"), change=True)
     user.is_active = True
     user.save()
 
@@ -37,7 +47,7 @@ def test_other_admin_edits_leave_sessions_alone(api, rf, user):
 
     # when
     user.first_name = "Alice"
-    model_admin.save_model(rf.post("/"), user, _Form("first_name"), change=True)
+    model_admin.save_model(_admin_request(rf), user, _Form(user, "first_name"), change=True)
 
     # then
     assert api.execute(ME, token=pair.access.token) == {"data": {"me": {"username": "alice"}}}

@@ -29,6 +29,12 @@ export const AccountErrorCode = {
 export type AccountErrorCode = typeof AccountErrorCode[keyof typeof AccountErrorCode];
 /** What an audit event records. */
 export const AuditAction = {
+  /** Staff added an object in the admin site. */
+  AdminAdded: 'ADMIN_ADDED',
+  /** Staff changed an object in the admin site. */
+  AdminChanged: 'ADMIN_CHANGED',
+  /** Staff deleted an object in the admin site. */
+  AdminDeleted: 'ADMIN_DELETED',
   /** Signed out everywhere (revokeAllTokens). */
   AllTokensRevoked: 'ALL_TOKENS_REVOKED',
   /** An invitation was accepted. */

@@ -6,6 +6,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.admin.sites import site as admin_site
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import QuerySet
@@ -14,7 +15,13 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, audit_sign_in_throttled
 from accounts.exceptions import InvalidCredentialsError, RateLimitedError, RefreshTokenReusedError
-from accounts.models import AuditAction, AuditEvent, AuditEventChangeRefused, RefreshToken
+from accounts.models import (
+    AuditAction,
+    AuditEvent,
+    AuditEventChangeRefused,
+    RefreshToken,
+    User,
+)
 from accounts.one_time_tokens import one_time_token_make
 from accounts.password_reset import password_reset_confirm
 from accounts.request_context import request_context
@@ -27,7 +34,7 @@ from accounts.services import (
     user_password_change,
 )
 from organization import services as org
-from organization.models import Invitation, Membership
+from organization.models import Invitation, Membership, Organization
 from tests.conftest import PASSWORD, rotations_aged_past_the_reuse_interval
 
 Role = Membership.Role
@@ -206,6 +213,43 @@ def _ownership_transferred(w: World):
     return w.owner, {"role": ["ADMIN", "OWNER"], "previous_owner_role": ["OWNER", "ADMIN"]}
 
 
+def _admin_request(w: World):
+    # A superuser: the admin's forms leave out the fields a user may not change.
+    request = RequestFactory().post("/")
+    request.user = User.objects.get_or_create(
+        username="root", defaults={"is_staff": True, "is_superuser": True}
+    )[0]
+    return request
+
+
+def _admin_added(w: World):
+    model_admin = admin_site._registry[Organization]
+    request = _admin_request(w)
+    form = model_admin.get_form(request, None, change=False, fields=["name", "slug"])(
+        {"name": "Initech", "slug": "initech"}
+    )
+    assert form.is_valid(), form.errors
+    model_admin.save_model(request, form.save(commit=False), form, change=False)
+    return request.user, {"name": [None, "Initech"], "slug": [None, "initech"]}
+
+
+def _admin_changed(w: World):
+    model_admin = admin_site._registry[Organization]
+    request = _admin_request(w)
+    form = model_admin.get_form(request, w.organization, change=True, fields=["name"])(
+        {"name": "Acme Corp"}, instance=w.organization
+    )
+    assert form.is_valid(), form.errors
+    model_admin.save_model(request, form.save(commit=False), form, change=True)
+    return request.user, {"name": ["Acme", "Acme Corp"]}
+
+
+def _admin_deleted(w: World):
+    request = _admin_request(w)
+    admin_site._registry[Organization].delete_model(request, w.organization)
+    return request.user, {}
+
+
 ACTIONS = {
     AuditAction.SIGN_IN_SUCCEEDED: _sign_in,
     AuditAction.SIGN_IN_FAILED: _sign_in_failed,
@@ -229,6 +273,9 @@ ACTIONS = {
     AuditAction.INVITATION_ACCEPTED: _invitation_accepted,
     AuditAction.INVITATION_DECLINED: _invitation_declined,
     AuditAction.OWNERSHIP_TRANSFERRED: _ownership_transferred,
+    AuditAction.ADMIN_ADDED: _admin_added,
+    AuditAction.ADMIN_CHANGED: _admin_changed,
+    AuditAction.ADMIN_DELETED: _admin_deleted,
 }
 
 

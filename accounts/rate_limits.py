@@ -1,8 +1,9 @@
 """Fixed-window budgets for actions a stranger could abuse (not passwords: throttling.py).
 
 One counter per (scope, identity, window) in Django's cache, which is Redis
-when REDIS_URL is set, so every worker shares it. `cache.add` then `cache.incr`
-are atomic, so parallel requests cannot overshoot. Keys are keyed digests: the
+when REDIS_URL is set, so every worker shares it. Each request is one atomic
+increment (accounts/counters.py: one Redis round trip), so parallel requests
+cannot overshoot. Keys are keyed digests: the
 cache's contents reveal no user or address. If the cache fails the budget
 fails open (logged): a cache outage must not stop the service.
 """
@@ -14,6 +15,7 @@ import time
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
+from accounts.counters import counter_add
 from accounts.exceptions import RateLimitedError
 
 logger = logging.getLogger("accounts.rate_limits")
@@ -34,7 +36,7 @@ def rate_limit_take(*, scope: str, identity: str, limit: int, window: int, what:
     digest = salted_hmac(f"{KEY_PREFIX}:{scope}", identity, algorithm="sha256").hexdigest()
     key = f"{KEY_PREFIX}:{scope}:{digest}:{window_index}"
     try:
-        count = 1 if cache.add(key, 1, retry_after + KEY_SLACK_SECONDS) else cache.incr(key)
+        count = counter_add(cache, key, 1, timeout=retry_after + KEY_SLACK_SECONDS)
     except Exception:
         logger.exception("The %s budget is NOT enforced: the cache failed (failing open).", scope)
         return

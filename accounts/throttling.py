@@ -15,8 +15,9 @@ Usernames are normalised ("Alice" and "alice" share counters); an IPv6 client
 counts by its /64, which one host usually owns whole. The client address is
 REMOTE_ADDR, or taken from X-Forwarded-For only when REMOTE_ADDR is one of
 TRUSTED_PROXIES (see `client_ip`). The counters live in Django's cache: Redis
-when REDIS_URL is set, so every worker process and machine shares them.
-`cache.add` and `cache.incr` are atomic, so parallel attempts cannot overshoot.
+when REDIS_URL is set, so every worker process and machine shares them. Each
+slot is one atomic increment (accounts/counters.py: one Redis round trip), so
+parallel attempts cannot overshoot.
 
 A correct password gives its slots back, so only failures accumulate; an attempt
 refused for being over a limit gives its slots back too. Over a limit, the answer
@@ -43,13 +44,14 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
+from accounts.counters import counter_add, counter_give_back
 from accounts.exceptions import RateLimitedError
 
 logger = logging.getLogger("accounts.throttling")
 
 KEY_PREFIX = "throttle:password"
-# Counters outlive their window a little, so a slot is never given back to a
-# counter that already expired (which would recreate it without an expiry).
+# Counters outlive their window a little, so a slot taken at a window's end is
+# given back to its counter rather than to nothing.
 KEY_SLACK_SECONDS = 60
 IPV6_PREFIX_LENGTH = 64
 
@@ -204,27 +206,11 @@ def attempt_keys(
 
 
 def _take_slot(key: str, timeout: int) -> int:
-    if cache.add(key, 1, timeout):
-        return 1
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # Expired between add() and incr(): this attempt starts it again.
-        return 1 if cache.add(key, 1, timeout) else cache.incr(key)
-    if count == 1:
-        # Redis' INCR recreated a key that expired after its EXISTS check,
-        # without an expiry: give it one.
-        cache.touch(key, timeout)
-    return count
+    return counter_add(cache, key, 1, timeout=timeout)
 
 
 def _give_slot_back(key: str) -> None:
-    try:
-        if cache.decr(key) < 0:
-            cache.delete(key)
-    except ValueError:
-        # The counter is gone already (its window ended, or the cache was flushed).
-        pass
+    counter_give_back(cache, key, 1)
 
 
 def password_attempt_reserve(*, username: str, request: HttpRequest | None) -> PasswordAttempt:

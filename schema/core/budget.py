@@ -4,9 +4,10 @@ What passes the maximum (cost_checks.py) is charged to the caller's budget:
 points per fixed window of GRAPHQL_COST_BUDGET_WINDOW seconds,
 GRAPHQL_COST_BUDGET_PER_USER for a signed-in user, GRAPHQL_COST_BUDGET_PER_IP for
 an anonymous client's address, counted in Django's cache (Redis in production,
-so shared by every worker and instance) with atomic add/incr. Over the budget:
-refused, and its points given back; an anonymous address refused is remembered
-by the worker until its window ends (worker_throttles.RefusalMemo).
+so shared by every worker and instance) through accounts/counters.py: one Redis
+round trip per charge. Over the budget: refused, and nothing charged; an
+anonymous address refused is remembered by the worker until its window ends
+(worker_throttles.RefusalMemo).
 
 If the cache fails the budget fails open: the request runs, one error line is
 logged, and the budget is not tried again for CACHE_RETRY_SECONDS, so a hung
@@ -24,14 +25,14 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
+from accounts.counters import counter_add_within
 from accounts.throttling import client_ip, ip_identity
 from schema.core.worker_throttles import refusal_memo
 
 logger = logging.getLogger("schema.cost")
 
 KEY_PREFIX = "cost:budget"
-# Counters outlive their window a little, so points are never given back to a
-# counter that expired (which would recreate it without an expiry).
+# Counters outlive their window a little (a clock a little behind Redis' still finds it).
 KEY_SLACK_SECONDS = 60
 # After a cache failure, the budget is skipped this long (per process).
 CACHE_RETRY_SECONDS = 10
@@ -91,29 +92,6 @@ def budget_key(request: HttpRequest) -> tuple[str, int] | None:
     return f"{KEY_PREFIX}:ip:{_digest('ip', ip_identity(ip))}", settings.GRAPHQL_COST_BUDGET_PER_IP
 
 
-def _charge(key: str, points: int, timeout: int) -> int:
-    # incr first: most requests find their window's counter already there, and
-    # Django's Redis incr is two round trips where add-then-incr would be three.
-    try:
-        total = cache.incr(key, points)
-    except ValueError:
-        # The window's first request: it starts the counter (unless another won the race).
-        return points if cache.add(key, points, timeout) else cache.incr(key, points)
-    if total == points:
-        # Redis' INCRBY recreated a key that expired after its EXISTS check,
-        # without an expiry: give it one.
-        cache.touch(key, timeout)
-    return total
-
-
-def _give_back(key: str, points: int) -> None:
-    try:
-        if cache.decr(key, points) < 0:
-            cache.delete(key)
-    except ValueError:
-        pass  # the window ended meanwhile
-
-
 def signed_in(request: HttpRequest) -> bool:
     """Whether the request's caller is a signed-in user (charged per user, not per address)."""
     user = getattr(request, "user", None)
@@ -151,13 +129,14 @@ def budget_charge(request: HttpRequest, cost: int) -> BudgetCharge:
             # Nothing to charge: no write, only what is left when the client asks.
             total = cache.get(key, 0)
         else:
-            total = _charge(key, cost, resets_in + KEY_SLACK_SECONDS)
-            if total > budget:
-                _give_back(key, cost)
+            total, charged = counter_add_within(
+                cache, key, cost, limit=budget, timeout=resets_in + KEY_SLACK_SECONDS
+            )
+            if not charged:
                 if not signed_in(request):
                     refusal_memo.remember(counter[0], now + resets_in)
                 return BudgetCharge(
-                    status=ThrottleStatus(budget, max(0, budget - total + cost), resets_in),
+                    status=ThrottleStatus(budget, max(0, budget - total), resets_in),
                     refused=True,
                 )
     except Exception:

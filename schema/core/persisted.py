@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.cache import caches
 from graphql import GraphQLError
 
+from accounts.counters import counter_add
 from config.persisted_queries import allow_list, registration_allowed
 from schema.core.documents import query_digest
 from schema.core.errors import ErrorCode
@@ -66,10 +67,9 @@ def _quota_slot_taken(user) -> bool:
     """Take one of the user's registrations of this window; False once none is left."""
     window = int(time.time() // QUOTA_WINDOW_SECONDS)
     key = f"{QUOTA_KEY_PREFIX}{user.pk}:{window}"
-    counters = caches["default"]
-    # add + incr are atomic in Redis, so parallel registrations cannot overshoot.
-    counters.add(key, 0, timeout=QUOTA_WINDOW_SECONDS + 60)
-    return counters.incr(key) <= settings.GRAPHQL_PERSISTED_QUERY_REGISTRATIONS_PER_USER
+    # One atomic increment, so parallel registrations cannot overshoot.
+    taken = counter_add(caches["default"], key, 1, timeout=QUOTA_WINDOW_SECONDS + 60)
+    return taken <= settings.GRAPHQL_PERSISTED_QUERY_REGISTRATIONS_PER_USER
 
 
 def persisted_query_register(digest: str, query: str, *, user) -> bool:

@@ -37,6 +37,10 @@ class AccountsUserAdmin(AuditedAdminMixin, UserAdmin):
     form = AccountsUserChangeForm
 
     def save_model(self, request, obj, form, change) -> None:
+        if "email" in form.changed_data:
+            # Staff typed the address; nobody proved the mailbox. Invitations to
+            # it wait until its owner verifies it (resendVerificationEmail).
+            obj.email_verified = False
         deactivating = change and "is_active" in form.changed_data and not obj.is_active
         if deactivating:
             # Everything else is saved as usual; the deactivation itself is the

@@ -1,6 +1,7 @@
 """Cookie mode: the refresh token in an HttpOnly cookie, guarded by Origin and a CSRF header.
 
-Opt-in per sign-in (`tokenAuth(refreshTokenInCookie: true)`). The refresh token
+Opt-in per sign-in (`tokenAuth(refreshTokenInCookie: true)`, and
+`changePassword(refreshTokenInCookie: true)` for the sign-in it starts). The refresh token
 then never reaches JavaScript: it lives in `__Secure-refresh_token`, HttpOnly,
 Secure, SameSite (REFRESH_TOKEN_COOKIE_SAMESITE, Strict by default), with no
 Domain, scoped to Path=/graphql/token/: the same endpoint at a second URL that

@@ -500,12 +500,20 @@ def _invitation_email_check(email: str) -> str:
 def _inviter_budget_take(actor: User, email: str) -> None:
     """Count one invitation mail from `actor` to `email` (an invitation or a resend).
 
-    Two budgets: the inviter's per hour, and the inviter's to one address per day,
-    so nobody can mail the same stranger every INVITATION_RESEND_INTERVAL_SECONDS,
-    or from every organization they run. The second is per inviter, not per address
-    alone: a per-address budget would let a stranger spend it and so keep an
-    address from being invited by anyone.
+    Two budgets: the inviter's to one mailbox per UTC day, and the inviter's per
+    hour, so nobody can mail the same stranger every
+    INVITATION_RESEND_INTERVAL_SECONDS, or from every organization they run. The
+    first is per inviter, not per mailbox alone: a per-mailbox budget would let a
+    stranger spend it and so keep an address from being invited by anyone. It is
+    checked first, so a refusal there spends nothing of the hourly budget.
     """
+    rate_limit_take(
+        scope="invitations-per-inviter-and-address",
+        identity=f"{actor.pk}:{_mailbox(email)}",
+        limit=settings.INVITATIONS_PER_ADDRESS_PER_INVITER_PER_DAY,
+        window=86400,
+        what="invitations sent to this address",
+    )
     rate_limit_take(
         scope="invitations-per-inviter",
         identity=str(actor.pk),
@@ -513,13 +521,13 @@ def _inviter_budget_take(actor: User, email: str) -> None:
         window=3600,
         what="invitations sent",
     )
-    rate_limit_take(
-        scope="invitations-per-inviter-and-address",
-        identity=f"{actor.pk}:{email}",
-        limit=settings.INVITATIONS_PER_ADDRESS_PER_INVITER_PER_DAY,
-        window=86400,
-        what="invitations sent to this address",
-    )
+
+
+def _mailbox(email: str) -> str:
+    """The mailbox an (already lower-cased) address delivers to, for budgets only:
+    without a `+tag`, which most providers ignore (target+1@, target+2@, ...)."""
+    local, _, domain = email.rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 def _invitation_manager_check(*, actor: User, invitation: Invitation, action: str) -> None:

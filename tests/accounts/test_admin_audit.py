@@ -123,3 +123,23 @@ def test_the_bulk_delete_action_records_each_user(admin_client, make_user):
     events = AuditEvent.objects.filter(action=AuditAction.ADMIN_DELETED)
     assert sorted(e.target_label for e in events) == ["doomed0", "doomed1"]
     assert not User.objects.filter(pk__in=[u.pk for u in doomed]).exists()
+
+
+def test_an_address_typed_in_the_admin_is_not_verified(rf, root, make_user):
+    # given: a user with a verified address
+    carol = make_user("carol", email="carol@example.com", email_verified=True)
+    model_admin = site._registry[User]
+    request = rf.post("/")
+    request.user = root
+    form_class = model_admin.get_form(request, carol, change=True, fields=["email"])
+    form = form_class({"email": "someone.else@example.com"}, instance=carol)
+    assert form.is_valid(), form.errors
+
+    # when: staff change it
+    model_admin.save_model(request, form.save(commit=False), form, change=True)
+
+    # then: the new address waits for its owner's proof; the change is in the trail
+    carol.refresh_from_db()
+    assert (carol.email, carol.email_verified) == ("someone.else@example.com", False)
+    event = only_event(AuditAction.ADMIN_CHANGED)
+    assert event.changes == {"email": ["carol@example.com", "someone.else@example.com"]}

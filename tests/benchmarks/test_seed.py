@@ -8,7 +8,13 @@ from benchmarks.seed import seed
 def planner_statistics_rows(table: str) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = %s", [table])
+            # last_analyze is set by a manual ANALYZE only (autovacuum's is
+            # last_autoanalyze): the seed's, not a server's background run.
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_user_tables"
+                " WHERE relname = %s AND last_analyze IS NOT NULL",
+                [table],
+            )
         else:
             cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
         return cursor.fetchone()[0]

@@ -1209,11 +1209,8 @@ def main(argv: list[str] | None = None) -> int:
     options = arguments(argv)
     from benchmarks.seed import database_fresh
 
-    database = database_fresh(options.database_url)
-    try:
+    with database_fresh(options.database_url) as database:
         return _run(options, database)
-    finally:
-        database.remove()
 
 
 def _run(options: argparse.Namespace, database) -> int:

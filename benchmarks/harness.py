@@ -235,12 +235,9 @@ def _single(options: argparse.Namespace) -> int:
     from benchmarks.seed import database_fresh
 
     url = options.database_url if options.database == "postgresql" else ""
-    database = database_fresh(url)
-    try:
+    with database_fresh(url) as database:
         os.environ.update(environment(database.url))
         return _run(options, database.description)
-    finally:
-        database.remove()
 
 
 def _run(options: argparse.Namespace, database_description: str) -> int:

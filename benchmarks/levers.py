@@ -36,12 +36,9 @@ def main(argv=None) -> int:
     from benchmarks.harness import environment
     from benchmarks.seed import database_fresh
 
-    database = database_fresh(options.database_url)
-    try:
+    with database_fresh(options.database_url) as database:
         os.environ.update(environment(database.url))
         return _run(options, database.description)
-    finally:
-        database.remove()
 
 
 def _run(options, description: str) -> int:

@@ -45,9 +45,18 @@ class FreshDatabase:
         if self.temporary_dir is not None:
             self.temporary_dir.cleanup()
 
+    def __enter__(self) -> "FreshDatabase":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.remove()
+
 
 def database_fresh(url: str | None) -> FreshDatabase:
     """A new empty database: a temporary SQLite file, or `url` dropped and created again.
+
+    A context manager: `with database_fresh(url) as database:` removes a
+    temporary file at the end (a PostgreSQL database stays for a look).
 
     Runs before Django is set up. A PostgreSQL database is dropped, so its name
     must contain "bench".

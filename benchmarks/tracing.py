@@ -148,12 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     wrk_executable()
     from benchmarks.seed import database_fresh
 
-    database = database_fresh(options.database_url)
-    try:
+    with database_fresh(options.database_url) as database:
         os.environ.update(environment(database.url))
         return _run(options, database.description)
-    finally:
-        database.remove()
 
 
 def _run(options: argparse.Namespace, database_description: str) -> int:

@@ -5,7 +5,8 @@ A cursor is base64url (no padding) of the JSON `[version, ordering, values]`:
 (`Keyset.signature`), `values` the row's sort values, id last; datetimes as
 ISO 8601 with microseconds and offset, so they round-trip exactly. A list
 that belongs to an object (an organization's `members`) adds that object's
-id, its scope: `[version, ordering, values, scope]`. A cursor is only good
+id, its scope: `[version, ordering, values, scope]` (an organization's
+`members`, `invitations` and `auditEvents`). A cursor is only good
 for the list, the object and the `orderBy` that gave it out: any other is
 BAD_USER_INPUT, as are graphene's old offset cursors ("arrayconnection:N")
 and an object's list cursor without a scope (given out before cursors had one).
@@ -130,8 +131,9 @@ def cursor_decode(
     if not scope:
         raise _refused(
             argument,
-            "is a cursor from an earlier version of this API, not tied to the object whose "
-            "list it pages. Load the first page again and page on from there.",
+            "is a cursor from an earlier version of this API or from another list, not tied "
+            "to the object whose list it pages. Load the first page again and page on from "
+            "there.",
         )
     scope_id = _value(scope[0], int)
     if scope_id is None:
@@ -141,7 +143,7 @@ def cursor_decode(
 
 def cursor_scope_check(scope: int | None, expected: int, *, argument: str, owner: str) -> None:
     """BAD_USER_INPUT unless a cursor of scope `scope` belongs to the list of the `owner`
-    (a type name) whose id is `expected`."""
+    (what the message calls it: "organization") whose id is `expected`."""
     if scope != expected:
         raise _refused(
             argument,

@@ -669,7 +669,7 @@ def longest_cursors(name_length: int) -> tuple[int, int]:
         [("name", True), ("created_at", True), ("updated_at", True)]
     )
     organization = cursor_encode(organizations, ["\x01" * name_length, latest, latest, widest_id])
-    member = cursor_encode(MEMBERSHIP_KEYSET, [latest, widest_id])
+    member = cursor_encode(MEMBERSHIP_KEYSET, [latest, widest_id], scope=widest_id)
     return len(organization) + 2, len(member) + 2
 
 

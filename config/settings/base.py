@@ -594,7 +594,8 @@ GRAPHQL_MAX_OPERATIONS = env.int("GRAPHQL_MAX_OPERATIONS", default=20)
 GRAPHQL_MAX_FIELD_COMPARISONS = env.int("GRAPHQL_MAX_FIELD_COMPARISONS", default=2_000)
 GRAPHQL_MAX_VARIABLES = env.int("GRAPHQL_MAX_VARIABLES", default=50)
 # Parsed and validated documents kept per process (schema/core/documents.py),
-# bounded in entries and in bytes (counted per entry); 0 entries turns it off.
+# bounded in entries and in bytes (counted per entry, its compiled plans included);
+# 0 entries turns it off, and the plans with it.
 GRAPHQL_DOCUMENT_CACHE_SIZE = env.int("GRAPHQL_DOCUMENT_CACHE_SIZE", default=500)
 GRAPHQL_DOCUMENT_CACHE_BYTES = env.int("GRAPHQL_DOCUMENT_CACHE_BYTES", default=32 * 1024 * 1024)
 # Apollo's automatic persisted queries (schema/core/persisted.py): how long a

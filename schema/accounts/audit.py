@@ -22,6 +22,7 @@ from schema.core.connections import (
     PagedConnectionField,
     connection_from_page,
     page_window,
+    window_scope_check,
 )
 from schema.core.errors import ApiError, ErrorCode
 from schema.core.ids import Node
@@ -161,9 +162,12 @@ class AuditEventType(DjangoObjectType):
         return event.user_agent or None
 
 
-def audit_events_connection(queryset, kwargs):
-    """A page of `queryset`, newest first, as an AuditEventConnection."""
-    window = page_window(kwargs, AUDIT_EVENT_KEYSET)
+def audit_events_connection(queryset, kwargs, *, organization_id: int | None = None):
+    """A page of `queryset`, newest first, as an AuditEventConnection; with
+    `organization_id`, the page of that organization's trail, whose cursors name it."""
+    window = page_window(kwargs, AUDIT_EVENT_KEYSET, scoped=organization_id is not None)
+    if organization_id is not None:
+        window_scope_check(window, organization_id, owner="organization")
     page = keyset_page(
         queryset,
         AUDIT_EVENT_KEYSET,
@@ -173,7 +177,11 @@ def audit_events_connection(queryset, kwargs):
         last=window.last,
     )
     return connection_from_page(
-        AuditEventType._meta.connection, page, AUDIT_EVENT_KEYSET, length=queryset.count
+        AuditEventType._meta.connection,
+        page,
+        AUDIT_EVENT_KEYSET,
+        length=queryset.count,
+        scope=organization_id,
     )
 
 
@@ -223,7 +231,7 @@ def resolve_audit_events(
         occurred_after=occurred_after,
         occurred_before=occurred_before,
     )
-    return audit_events_connection(queryset, kwargs)
+    return audit_events_connection(queryset, kwargs, organization_id=organization.pk)
 
 
 def security_events_field() -> PagedConnectionField:

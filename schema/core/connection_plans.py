@@ -27,10 +27,13 @@ class ConnectionPlan:
     count: bool = False  # totalCount selected
     cursors: bool = False  # an edge's cursor or pageInfo selected: the rows' sort values too
 
-    def build(self, page: Page, keyset: Keyset, count: Callable[[], int]) -> dict[str, Any]:
-        """The connection's answer for `page`; `count` runs only if `totalCount` is selected."""
+    def build(
+        self, page: Page, keyset: Keyset, count: Callable[[], int], *, scope: int | None = None
+    ) -> dict[str, Any]:
+        """The connection's answer for `page`; `count` runs only if `totalCount` is selected.
+        `scope`: the id of the object whose list this is, which its cursors carry."""
         if self.cursors:
-            cursors = [cursor_encode(keyset, keyset.values(row)) for row in page.rows]
+            cursors = [cursor_encode(keyset, keyset.values(row), scope=scope) for row in page.rows]
         else:
             cursors = [None] * len(page.rows)
         answer: dict[str, Any] = {}

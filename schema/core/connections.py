@@ -13,7 +13,7 @@ import graphene
 from django.conf import settings
 
 from organization.keyset import Keyset, Page
-from schema.core.cursors import cursor_decode, cursor_encode
+from schema.core.cursors import cursor_decode, cursor_encode, cursor_scope_check
 from schema.core.errors import ApiError, ErrorCode
 
 
@@ -88,23 +88,47 @@ def page_arguments_checked(args: dict) -> dict:
 @dataclass(frozen=True)
 class PageWindow:
     """Checked paging arguments with decoded cursors: the rows after `after` and before
-    `before` (sort values; None: no bound), then the first `first`, then the last `last`."""
+    `before` (sort values; None: no bound), then the first `first`, then the last `last`.
+    In an object's list, `scopes` holds each cursor's argument and the id of the object
+    whose list gave it out (`window_scope_check`)."""
 
     after: tuple | None
     before: tuple | None
     first: int | None
     last: int | None
+    scopes: tuple[tuple[str, int], ...] = ()
 
 
-def page_window(args: dict, keyset: Keyset) -> PageWindow:
-    """The window of checked, defaulted paging arguments; BAD_USER_INPUT for a foreign cursor."""
-    after, before = args.get("after"), args.get("before")
+def page_window(args: dict, keyset: Keyset, *, scoped: bool = False) -> PageWindow:
+    """The window of checked, defaulted paging arguments; BAD_USER_INPUT for a foreign cursor.
+
+    `scoped`: the list belongs to an object (an organization's `members`); its cursors
+    carry that object's id, checked against each object by `window_scope_check`.
+    """
+    bounds: dict[str, tuple | None] = {"after": None, "before": None}
+    scopes = []
+    for argument in bounds:
+        cursor = args.get(argument)
+        if cursor is not None:
+            bounds[argument], scope = cursor_decode(
+                cursor, keyset, argument=argument, scoped=scoped
+            )
+            if scope is not None:
+                scopes.append((argument, scope))
     return PageWindow(
-        after=cursor_decode(after, keyset, argument="after") if after is not None else None,
-        before=cursor_decode(before, keyset, argument="before") if before is not None else None,
+        after=bounds["after"],
+        before=bounds["before"],
         first=args.get("first"),
         last=args.get("last"),
+        scopes=tuple(scopes),
     )
+
+
+def window_scope_check(window: PageWindow, scope: int, *, owner: str) -> None:
+    """BAD_USER_INPUT if a cursor of `window` came from the list of another `owner` (a type
+    name) than the one whose id is `scope`."""
+    for argument, cursor_scope in window.scopes:
+        cursor_scope_check(cursor_scope, scope, argument=argument, owner=owner)
 
 
 def connection_from_page(
@@ -113,10 +137,14 @@ def connection_from_page(
     keyset: Keyset,
     *,
     length: int | Callable[[], int] | None,
+    scope: int | None = None,
 ) -> graphene.relay.Connection:
-    """A connection of a page already cut (in SQL); each row carries its sort values."""
+    """A connection of a page already cut (in SQL); each row carries its sort values.
+    `scope`: the id of the object whose list this is, which its cursors carry."""
     edges = [
-        connection_type.Edge(node=row, cursor=cursor_encode(keyset, keyset.values(row)))
+        connection_type.Edge(
+            node=row, cursor=cursor_encode(keyset, keyset.values(row), scope=scope)
+        )
         for row in page.rows
     ]
     connection = connection_type(

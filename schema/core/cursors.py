@@ -3,9 +3,13 @@
 A cursor is base64url (no padding) of the JSON `[version, ordering, values]`:
 `ordering` is the signature of the list and order it was made for
 (`Keyset.signature`), `values` the row's sort values, id last; datetimes as
-ISO 8601 with microseconds and offset, so they round-trip exactly. A cursor
-is only good for the list and `orderBy` that gave it out: any other is
-BAD_USER_INPUT, as are graphene's old offset cursors ("arrayconnection:N").
+ISO 8601 with microseconds and offset, so they round-trip exactly. A list
+that belongs to an object (an organization's `members`) adds that object's
+id, its scope: `[version, ordering, values, scope]` (an organization's
+`members`, `invitations` and `auditEvents`). A cursor is only good
+for the list, the object and the `orderBy` that gave it out: any other is
+BAD_USER_INPUT, as are graphene's old offset cursors ("arrayconnection:N")
+and an object's list cursor without a scope (given out before cursors had one).
 
 A cursor is client input: its values are checked to be ones the database can
 compare (a 64-bit id, text without NUL or lone surrogates, an aware datetime
@@ -31,12 +35,14 @@ OFFSET_CURSOR_PREFIX = "arrayconnection:"
 ID_MIN, ID_MAX = -(2**63), 2**63 - 1
 
 
-def cursor_encode(keyset: Keyset, values: Sequence) -> str:
-    """The cursor of a row whose sort values (`Keyset.values`) are `values`."""
+def cursor_encode(keyset: Keyset, values: Sequence, *, scope: int | None = None) -> str:
+    """The cursor of a row whose sort values (`Keyset.values`) are `values`, in the list
+    of the object whose id is `scope` (None: a list of its own, like `organizations`)."""
     encoded = [value.isoformat() if isinstance(value, datetime) else value for value in values]
-    text = json.dumps(
-        [CURSOR_VERSION, keyset.signature, encoded], separators=(",", ":"), ensure_ascii=False
-    )
+    payload = [CURSOR_VERSION, keyset.signature, encoded]
+    if scope is not None:
+        payload.append(scope)
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode("ascii")
 
 
@@ -77,8 +83,15 @@ def _value(value, value_type: type):
     return value if isinstance(value, value_type) else None
 
 
-def cursor_decode(cursor: str, keyset: Keyset, *, argument: str) -> tuple:
-    """The sort values in `cursor`, if it was made for `keyset`; BAD_USER_INPUT if not."""
+def cursor_decode(
+    cursor: str, keyset: Keyset, *, argument: str, scoped: bool = False
+) -> tuple[tuple, int | None]:
+    """The sort values in `cursor` and its scope, if it was made for `keyset` (in some
+    object's list when `scoped`); BAD_USER_INPUT if not.
+
+    Which object's list is the caller's to check (`cursor_scope_check`): a page
+    prefetched for many organizations decodes its cursors once.
+    """
     foreign = _refused(
         argument,
         "is not a cursor of this list: pass a `cursor`, `startCursor` or `endCursor` "
@@ -94,7 +107,7 @@ def cursor_decode(cursor: str, keyset: Keyset, *, argument: str) -> tuple:
             "the position in the order. Load the first page again and page on from there.",
         )
     try:
-        version, signature, values = json.loads(text)
+        version, signature, values, *scope = json.loads(text)
     except (ValueError, TypeError, RecursionError):  # RecursionError: "[[[[..." nested deep
         raise foreign from None
     if version != CURSOR_VERSION or not isinstance(values, list):
@@ -105,7 +118,7 @@ def cursor_decode(cursor: str, keyset: Keyset, *, argument: str) -> tuple:
             "was made for another list or another `orderBy`: pass the `orderBy` of the "
             "page it came from, or leave the cursor out to start from the beginning.",
         )
-    if len(values) != len(keyset.keys):
+    if len(values) != len(keyset.keys) or len(scope) > (1 if scoped else 0):
         raise foreign
     parsed = tuple(
         _value(value, value_type)
@@ -113,4 +126,27 @@ def cursor_decode(cursor: str, keyset: Keyset, *, argument: str) -> tuple:
     )
     if any(value is None for value in parsed):
         raise foreign
-    return parsed
+    if not scoped:
+        return parsed, None
+    if not scope:
+        raise _refused(
+            argument,
+            "is a cursor from an earlier version of this API or from another list, not tied "
+            "to the object whose list it pages. Load the first page again and page on from "
+            "there.",
+        )
+    scope_id = _value(scope[0], int)
+    if scope_id is None:
+        raise foreign
+    return parsed, scope_id
+
+
+def cursor_scope_check(scope: int | None, expected: int, *, argument: str, owner: str) -> None:
+    """BAD_USER_INPUT unless a cursor of scope `scope` belongs to the list of the `owner`
+    (what the message calls it: "organization") whose id is `expected`."""
+    if scope != expected:
+        raise _refused(
+            argument,
+            f"was made for another {owner}'s list: pass a cursor this {owner}'s list gave "
+            "out, or leave it out to start from the beginning.",
+        )

@@ -14,22 +14,22 @@ Bounds, whatever the documents look like:
   location, comments included (about 2 MB for 20,000 characters of `#`). Before
   a document is cached each location is replaced by a slim one (offsets and the
   source text: error locations still work), and the entry's bytes are counted;
-  the cache holds at most GRAPHQL_DOCUMENT_CACHE_BYTES (and at most
-  GRAPHQL_DOCUMENT_CACHE_SIZE entries).
+  the cache (document_cache.py) holds at most GRAPHQL_DOCUMENT_CACHE_BYTES (and
+  at most GRAPHQL_DOCUMENT_CACHE_SIZE entries). What later stages derive from a
+  document (its compiled plans, plan_run.py) is kept in its entry, counted in
+  those bytes and evicted with it.
 """
 
 import hashlib
 import sys
-import threading
-from collections import OrderedDict
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, Node, parse
 from graphql.language import Location
 
 from config.metrics import document_cache_looked_up
 from schema.core.complexity import document_complexity_error
+from schema.core.document_cache import document_cache
 from schema.core.errors import ErrorCode
 from schema.core.limits import document_size_error
 from schema.core.validation import document_validate
@@ -80,69 +80,6 @@ def document_compacted(document: DocumentNode) -> int:
         elif isinstance(item, (list, tuple)):
             pending.extend(item)
     return size
-
-
-class DocumentCache:
-    """A thread-safe LRU of validated documents keyed by the SHA-256 of their text.
-
-    Bounded twice: at most GRAPHQL_DOCUMENT_CACHE_SIZE entries and at most
-    GRAPHQL_DOCUMENT_CACHE_BYTES bytes (each entry's size counted when it is put).
-    """
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[str, tuple[DocumentNode, int]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, digest: str) -> DocumentNode | None:
-        with self._lock:
-            entry = self._entries.get(digest)
-            if entry is None:
-                return None
-            self._entries.move_to_end(digest)
-            return entry[0]
-
-    def contains(self, digest: str) -> bool:
-        """Whether the document is cached (without counting as a use)."""
-        return digest in self._entries
-
-    def put(self, digest: str, document: DocumentNode, size: int) -> None:
-        limit = settings.GRAPHQL_DOCUMENT_CACHE_SIZE
-        byte_limit = settings.GRAPHQL_DOCUMENT_CACHE_BYTES
-        if limit <= 0 or size > byte_limit:
-            return
-        with self._lock:
-            previous = self._entries.pop(digest, None)
-            if previous is not None:
-                self._bytes -= previous[1]
-            self._entries[digest] = (document, size)
-            self._bytes += size
-            while len(self._entries) > limit or self._bytes > byte_limit:
-                _, (_, evicted_size) = self._entries.popitem(last=False)
-                self._bytes -= evicted_size
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
-    @property
-    def bytes(self) -> int:
-        """The counted size of every entry held."""
-        return self._bytes
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-document_cache = DocumentCache()
-
-
-def _clear_on_setting_change(**kwargs) -> None:
-    document_cache.clear()
-
-
-setting_changed.connect(_clear_on_setting_change)
 
 
 def query_digest(query: str) -> str:

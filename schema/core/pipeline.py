@@ -20,7 +20,8 @@ from graphql import DocumentNode, ExecutionResult, GraphQLSchema, OperationType,
 
 from accounts.request_context import request_context
 from schema.core.cost_checks import cost_requested, document_preparation_check, request_cost_check
-from schema.core.documents import document_cache, document_prepare
+from schema.core.document_cache import document_cache
+from schema.core.documents import document_prepare
 from schema.core.errors import RequestError
 from schema.core.http_request import GraphQLParams
 from schema.core.persisted import persisted_query_register, requested_document

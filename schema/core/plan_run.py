@@ -2,9 +2,16 @@
 
 `plan_execute` returns the answer of a prepared query when a plan answers it
 exactly, else None (and graphql-core runs the query as always). Plans are
-cached beside the documents: by the document's digest, the operation name and
-the values of the variables that `@skip`/`@include` read, in an LRU bounded by
-GRAPHQL_DOCUMENT_CACHE_SIZE entries and cleared when a setting changes.
+kept in the document cache's entry of their document (document_cache.py,
+`derived_put`), by operation name and the values of the variables that
+`@skip`/`@include` read: at most DERIVED_PER_DOCUMENT of them a document,
+counted in GRAPHQL_DOCUMENT_CACHE_BYTES (`plan_bytes`), evicted with their
+document and cleared with it when a setting changes. A document the cache does
+not hold gets no plan: compiling pays off over many requests, not one.
+
+Plans answer signed-in callers only: every field a plan knows refuses an
+anonymous caller (its resolver words the error), so an anonymous request
+neither compiles a plan nor looks one up.
 
 The answer's size is bounded as graphql-core's run bounds it
 (response_size.py), from the answer's JSON and how many keys it has: when even
@@ -22,13 +29,9 @@ GRAPHQL_PLANS_ENABLED=false turns plans off (the tests compare both ways).
 """
 
 import logging
-import threading
-from collections import OrderedDict
-from typing import Any
 
 import orjson
 from django.conf import settings
-from django.core.signals import setting_changed
 from graphql import (
     DirectiveNode,
     ExecutionResult,
@@ -41,7 +44,8 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.language import Visitor
 
-from schema.core.plans import Fallback, plan_compile
+from schema.core.document_cache import document_cache
+from schema.core.plans import Fallback, Plan, plan_compile
 from schema.core.response_size import (
     ENVELOPE_BYTES,
     NON_STRING_BYTES,
@@ -60,42 +64,15 @@ logger = logging.getLogger(__name__)
 MEASURED_LIMITS = 2
 
 
-class PlanCache:
-    """An LRU of plans (None: no plan for that key) and of documents' condition variables."""
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[tuple, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> tuple[bool, Any]:
-        with self._lock:
-            if key not in self._entries:
-                return False, None
-            self._entries.move_to_end(key)
-            return True, self._entries[key]
-
-    def put(self, key: tuple, value: Any) -> None:
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > max(settings.GRAPHQL_DOCUMENT_CACHE_SIZE, 0):
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
+# What a plan holds, measured with tracemalloc (tests/schema/core/test_plan_run.py):
+# about 600-800 bytes per compiled selection, a few KB for the rest; rounded up.
+PLAN_BYTES = 4096
+PLAN_BYTES_PER_SELECTION = 1024
 
 
-plan_cache = PlanCache()
-
-
-def _clear_on_setting_change(**kwargs) -> None:
-    plan_cache.clear()
-
-
-setting_changed.connect(_clear_on_setting_change)
+def plan_bytes(plan: Plan | None) -> int:
+    """What a cached plan (None: no plan) is counted as in the document cache's bytes."""
+    return PLAN_BYTES + PLAN_BYTES_PER_SELECTION * (plan.selections if plan else 0)
 
 
 class _ConditionVariables(Visitor):
@@ -144,6 +121,8 @@ def plan_execute(
     schema: GraphQLSchema, document, digest: str, params, request
 ) -> ExecutionResult | None:
     """The answer of a query by its plan, or None: graphql-core must run it."""
+    if not request.user.is_authenticated or not document_cache.contains(digest):
+        return None
     operation = get_operation_ast(document, params.operation_name)
     if operation is None or operation.operation is not OperationType.QUERY:
         return None
@@ -152,18 +131,18 @@ def plan_execute(
     )
     if isinstance(coerced, list):  # errors: graphql-core words them
         return None
-    found, names = plan_cache.get(("conditions", digest))
+    found, names = document_cache.derived_get(digest, ("conditions",))
     if not found:
         names = condition_variables(document)
-        plan_cache.put(("conditions", digest), names)
+        document_cache.derived_put(digest, ("conditions",), names, PLAN_BYTES)
     conditions = tuple(coerced.get(name) for name in names)
     if any(type(value) is not bool for value in conditions):
         return None
-    key = (digest, params.operation_name, conditions)
-    found, plan = plan_cache.get(key)
+    key = ("plan", params.operation_name, conditions)
+    found, plan = document_cache.derived_get(digest, key)
     if not found:
         plan = plan_compile(schema, document, operation, coerced)
-        plan_cache.put(key, plan)
+        document_cache.derived_put(digest, key, plan, plan_bytes(plan))
     if plan is None:
         return None
     try:

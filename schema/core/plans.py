@@ -66,6 +66,7 @@ class Compiler:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.selections = 0  # how many were compiled: what a plan's size grows with
 
     def _selections(self, parent: GraphQLObjectType, collected) -> list[Selection]:
         selections = []
@@ -78,6 +79,7 @@ class Compiler:
                 if definition is None:  # an introspection field: __schema, __type
                     raise Unplannable(name)
             selections.append(Selection(response_name, name, tuple(nodes), definition, parent))
+        self.selections += len(selections)
         return selections
 
     def root(self, operation: OperationDefinitionNode) -> list[Selection]:
@@ -143,6 +145,7 @@ class Plan:
     """A compiled query: each root field's response name and how to build its answer."""
 
     roots: tuple[tuple[str, RootRun], ...]
+    selections: int = 0  # how many selections it was compiled from (fragments expanded)
 
     def run(self, request, variables: dict[str, Any]) -> dict[str, Any]:
         return {name: run(request, variables) for name, run in self.roots}
@@ -172,4 +175,4 @@ def plan_compile(
             roots.append((selection.response_name, planner(compiler, selection)))
     except Unplannable:
         return None
-    return Plan(tuple(roots))
+    return Plan(tuple(roots), compiler.selections)

@@ -24,6 +24,7 @@ from schema.core.connections import (
     PagedConnectionField,
     connection_from_page,
     page_window,
+    window_scope_check,
 )
 from schema.core.errors import ApiError, ErrorCode
 from schema.core.ids import Node
@@ -106,9 +107,12 @@ class InvitationType(DjangoObjectType):
         return invitation.invited_by.username if invitation.invited_by else None
 
 
-def invitations_connection(queryset, kwargs):
-    """A page of `queryset`, newest first, as an InvitationConnection."""
-    window = page_window(kwargs, INVITATION_KEYSET)
+def invitations_connection(queryset, kwargs, *, organization_id: int | None = None):
+    """A page of `queryset`, newest first, as an InvitationConnection; with
+    `organization_id`, the page of that organization's list, whose cursors name it."""
+    window = page_window(kwargs, INVITATION_KEYSET, scoped=organization_id is not None)
+    if organization_id is not None:
+        window_scope_check(window, organization_id, owner="organization")
     page = keyset_page(
         queryset,
         INVITATION_KEYSET,
@@ -118,7 +122,11 @@ def invitations_connection(queryset, kwargs):
         last=window.last,
     )
     return connection_from_page(
-        InvitationType._meta.connection, page, INVITATION_KEYSET, length=queryset.count
+        InvitationType._meta.connection,
+        page,
+        INVITATION_KEYSET,
+        length=queryset.count,
+        scope=organization_id,
     )
 
 
@@ -145,7 +153,7 @@ def resolve_invitations(organization, info, status=None, **kwargs):
     queryset = invitation_list_for_organization(
         organization=organization, status=getattr(status, "value", status)
     )
-    return invitations_connection(queryset, kwargs)
+    return invitations_connection(queryset, kwargs, organization_id=organization.pk)
 
 
 class InvitationQuery(graphene.ObjectType):

@@ -2,7 +2,8 @@
 
 `OrganizationType.get_queryset` prefetches one page query per distinct window
 (`first`/`after`/`last`/`before`, the same for every organization of a
-request: cursors are keyset bounds) for all the organizations it loads;
+request: cursors are keyset bounds) for all the organizations it loads
+(`resolve_members` then refuses a cursor on any organization but its own);
 `resolve_members` finds its rows under `page_attribute(window)`. Aliases with
 the same arguments share a query; aliases with different arguments each get
 theirs. A window that is not
@@ -100,7 +101,7 @@ def members_pages(info) -> list[MembersPage]:
     for node in fields_named(info, "members"):
         try:
             args = page_arguments_checked(argument_values(info, "Organization", node))
-            window = page_window(args, MEMBERSHIP_KEYSET)
+            window = page_window(args, MEMBERSHIP_KEYSET, scoped=True)
         except (ApiError, GraphQLError):
             continue
         page = members_page([node], window, info.fragments)

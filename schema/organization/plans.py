@@ -19,8 +19,9 @@ selectors: `organization_visible` (the user's scope and `my_role`),
 `organization_with_member_count`, `keyset_page` with the same keyset and
 `membership_page` (cut per organization in SQL by its window function), after
 the same argument checks (`page_arguments_checked`, `keyset_of`,
-`page_window`, `organization_lookup`); a refusal there, an anonymous caller or
-an organization not found is a Fallback, so graphql-core reports it.
+`page_window`, `organization_lookup`); a refusal there, a `members` cursor of
+another organization, an anonymous caller or an organization not found is a
+Fallback, so graphql-core reports it.
 """
 
 from collections.abc import Callable
@@ -39,7 +40,12 @@ from organization.selectors import (
     organization_with_member_count,
 )
 from schema.core.connection_plans import ConnectionPlan, connection_plan
-from schema.core.connections import PageWindow, page_arguments_checked, page_window
+from schema.core.connections import (
+    PageWindow,
+    page_arguments_checked,
+    page_window,
+    window_scope_check,
+)
 from schema.core.errors import ApiError
 from schema.core.filtered_connections import ORDER_BY_KEY
 from schema.core.ids import pk_from_global_id
@@ -95,10 +101,12 @@ class MembersPlan:
     def window(self, variables: dict[str, Any]) -> PageWindow:
         """The checked window (raises what the resolver would raise)."""
         args = page_arguments_checked(arguments(self.selection, variables))
-        return page_window(args, MEMBERSHIP_KEYSET)
+        return page_window(args, MEMBERSHIP_KEYSET, scoped=True)
 
     def write(self, row: dict) -> dict[str, Any]:
-        return self.connection.build(row[self.key], MEMBERSHIP_KEYSET, lambda: row["member_count"])
+        return self.connection.build(
+            row[self.key], MEMBERSHIP_KEYSET, lambda: row["member_count"], scope=row["id"]
+        )
 
 
 def _user_plan(compiler: Compiler, selection: Selection, columns: set[str]) -> Writer:
@@ -189,8 +197,17 @@ class OrganizationNodePlan:
 
 
 def members_attach(plans: list[MembersPlan], windows: list[PageWindow], rows: list[dict]) -> None:
-    """Put each `members` field's page on the organizations' rows: one query per window."""
+    """Put each `members` field's page on the organizations' rows: one query per window.
+
+    A cursor of another organization's members is a Fallback: the resolver refuses it.
+    """
     ids = [row["id"] for row in rows]
+    for window in windows:
+        for organization_id in ids:
+            try:
+                window_scope_check(window, organization_id, owner="organization")
+            except ApiError as error:
+                raise Fallback("cursor of another organization") from error
     fetched: dict[PageWindow, dict[int, list[dict]]] = {}
     for plan, window in zip(plans, windows, strict=True):
         if plan.connection.rows and ids and window not in fetched:

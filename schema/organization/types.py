@@ -26,6 +26,7 @@ from schema.core.connections import (
     PagedConnectionField,
     connection_from_page,
     page_window,
+    window_scope_check,
 )
 from schema.core.ids import Node
 from schema.core.scalars import DateTime
@@ -150,7 +151,9 @@ class OrganizationType(DjangoObjectType):
     @staticmethod
     def resolve_members(organization, info, **kwargs):
         # `kwargs` are already checked and defaulted by PagedConnectionField.
-        window = page_window(kwargs, MEMBERSHIP_KEYSET)
+        window = page_window(kwargs, MEMBERSHIP_KEYSET, scoped=True)
+        # A cursor pages the members of the organization that gave it out, no other.
+        window_scope_check(window, organization.pk, owner="organization")
         rows = members_rows(organization, info, window)
         page = membership_page_cut(rows, first=window.first, last=window.last)
         if hasattr(organization, "member_count"):
@@ -158,5 +161,9 @@ class OrganizationType(DjangoObjectType):
         else:
             length = partial(membership_count, organization=organization)
         return connection_from_page(
-            MembershipType._meta.connection, page, MEMBERSHIP_KEYSET, length=length
+            MembershipType._meta.connection,
+            page,
+            MEMBERSHIP_KEYSET,
+            length=length,
+            scope=organization.pk,
         )

@@ -8,16 +8,21 @@ import pytest
 from graphql_relay import offset_to_cursor
 
 from organization.selectors import MEMBERSHIP_KEYSET, organization_keyset
-from schema.core.cursors import CURSOR_MAX_LENGTH, cursor_decode, cursor_encode
+from schema.core.cursors import (
+    CURSOR_MAX_LENGTH,
+    cursor_decode,
+    cursor_encode,
+    cursor_scope_check,
+)
 from schema.core.errors import ApiError
 
 BY_NAME = organization_keyset([("name", False)])
 BY_CREATED_DESC = organization_keyset([("created_at", True)])
 
 
-def refusal(cursor: str, keyset=BY_NAME) -> ApiError:
+def refusal(cursor: str, keyset=BY_NAME, *, scoped: bool = False) -> ApiError:
     with pytest.raises(ApiError) as refused:
-        cursor_decode(cursor, keyset, argument="after")
+        cursor_decode(cursor, keyset, argument="after", scoped=scoped)
     assert refused.value.extensions == {"code": "BAD_USER_INPUT"}
     return refused.value
 
@@ -40,7 +45,7 @@ def test_a_cursor_gives_back_its_values_exactly(keyset, values):
     cursor = cursor_encode(keyset, values)
 
     # then: microseconds and offsets survive; the cursor is URL-safe with no padding
-    assert cursor_decode(cursor, keyset, argument="after") == values
+    assert cursor_decode(cursor, keyset, argument="after") == (values, None)
     assert set(cursor) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -67,6 +72,70 @@ def test_a_cursor_of_another_order_or_list_is_refused_as_such():
     # then
     for error in errors:
         assert "was made for another list or another `orderBy`" in error.message
+
+
+JOINED = (datetime(2025, 6, 1, 8, 0, 0, 1, tzinfo=UTC), 2)
+
+
+@pytest.mark.parametrize("scope", [1, 2**63 - 1, -(2**63)])
+def test_a_cursor_of_an_objects_list_gives_back_that_objects_id(scope):
+    # when
+    cursor = cursor_encode(MEMBERSHIP_KEYSET, JOINED, scope=scope)
+
+    # then
+    assert cursor_decode(cursor, MEMBERSHIP_KEYSET, argument="after", scoped=True) == (
+        JOINED,
+        scope,
+    )
+
+
+def test_a_cursor_of_another_objects_list_is_refused_as_such():
+    # given
+    cursor = cursor_encode(MEMBERSHIP_KEYSET, JOINED, scope=7)
+    _, scope = cursor_decode(cursor, MEMBERSHIP_KEYSET, argument="before", scoped=True)
+
+    # when
+    with pytest.raises(ApiError) as refused:
+        cursor_scope_check(scope, 8, argument="before", owner="organization")
+
+    # then
+    assert refused.value.extensions == {"code": "BAD_USER_INPUT"}
+    assert refused.value.message.startswith(
+        "`before` was made for another organization's list: pass a cursor this "
+        "organization's list gave out"
+    )
+    cursor_scope_check(scope, 7, argument="before", owner="organization")
+
+
+def test_a_cursor_without_its_objects_id_is_refused_as_one_of_an_earlier_version():
+    # given: a members cursor as given out before cursors named their organization
+    cursor = raw_cursor([1, MEMBERSHIP_KEYSET.signature, ["2025-06-01T08:00:00+00:00", 2]])
+
+    # when
+    error = refusal(cursor, MEMBERSHIP_KEYSET, scoped=True)
+
+    # then
+    assert error.message.startswith("`after` is a cursor from an earlier version of this API")
+
+
+@pytest.mark.parametrize(
+    ("payload", "scoped"),
+    [
+        ([1, MEMBERSHIP_KEYSET.signature, ["2025-06-01T08:00:00+00:00", 2], 7], False),
+        ([1, MEMBERSHIP_KEYSET.signature, ["2025-06-01T08:00:00+00:00", 2], 7, 7], True),
+        ([1, MEMBERSHIP_KEYSET.signature, ["2025-06-01T08:00:00+00:00", 2], "7"], True),
+        ([1, MEMBERSHIP_KEYSET.signature, ["2025-06-01T08:00:00+00:00", 2], 7.0], True),
+        ([1, MEMBERSHIP_KEYSET.signature, ["2025-06-01T08:00:00+00:00", 2], None], True),
+        ([1, MEMBERSHIP_KEYSET.signature, ["2025-06-01T08:00:00+00:00", 2], 2**63], True),
+        ([1, MEMBERSHIP_KEYSET.signature, ["2025-06-01T08:00:00+00:00", 2], True], True),
+    ],
+)
+def test_a_malformed_scope_is_refused_with_a_clear_message(payload, scoped):
+    # when
+    error = refusal(raw_cursor(payload), MEMBERSHIP_KEYSET, scoped=scoped)
+
+    # then
+    assert error.message.startswith("`after` is not a cursor of this list")
 
 
 @pytest.mark.parametrize(
@@ -124,4 +193,7 @@ def test_the_extreme_values_a_database_can_compare_are_accepted():
 
     # when / then
     for keyset, values in cursors:
-        assert cursor_decode(cursor_encode(keyset, values), keyset, argument="after") == values
+        assert cursor_decode(cursor_encode(keyset, values), keyset, argument="after") == (
+            values,
+            None,
+        )

@@ -194,6 +194,33 @@ def test_pages_follow_each_other_without_gaps(api, people, acme):
     assert seen == [to_global_id("AuditEvent", pk) for pk in expected]
 
 
+def test_an_audit_trail_cursor_pages_its_own_organization_only(
+    api, people, acme, make_organization
+):
+    # given: two trails the owner reads, and a cursor of acme's
+    beta = make_organization(people["owner"], name="Beta")
+    for organization in (acme, beta, acme, beta):
+        audit_record(
+            action=AuditAction.MEMBER_LEFT, actor=people["member"], organization=organization
+        )
+    api.authenticate(people["owner"])
+    page = api.execute(AUDIT_EVENTS, {"id": _id(acme), "first": 1})
+    cursor = page["data"]["organization"]["auditEvents"]["pageInfo"]["endCursor"]
+
+    # when
+    own = api.execute(AUDIT_EVENTS, {"id": _id(acme), "after": cursor})
+    foreign = api.execute(AUDIT_EVENTS, {"id": _id(beta), "after": cursor})
+
+    # then
+    assert "errors" not in own
+    assert own["data"]["organization"]["auditEvents"]["edges"]
+    assert error_codes(foreign) == ["BAD_USER_INPUT"]
+    assert foreign["errors"][0]["message"].startswith(
+        "`after` was made for another organization's list"
+    )
+    assert foreign["data"]["organization"]["auditEvents"] is None
+
+
 def test_a_page_of_events_costs_the_same_queries_for_2_and_50(api, people, acme):
     # given
     for _ in range(60):

@@ -47,10 +47,15 @@ def organization_cursors(signature: str) -> list[str]:
 
 
 def member_cursors(signature: str) -> list[str]:
+    # The last value is the organization's id (its scope): checked like the others.
     return [
-        forged([1, signature, ["0001-01-01T00:00:00+01:00", 1]]),
-        forged([1, signature, ["9999-12-31T23:59:59-14:00", 1]]),
-        forged([1, signature, ["2025-01-01T00:00:00+00:00", 2**64]]),
+        forged([1, signature, ["0001-01-01T00:00:00+01:00", 1], 1]),
+        forged([1, signature, ["9999-12-31T23:59:59-14:00", 1], 1]),
+        forged([1, signature, ["2025-01-01T00:00:00+00:00", 2**64], 1]),
+        forged([1, signature, ["2025-01-01T00:00:00+00:00", 1], 2**64]),
+        forged([1, signature, ["2025-01-01T00:00:00+00:00", 1], "1"]),
+        forged([1, signature, ["2025-01-01T00:00:00+00:00", 1], None]),
+        forged([1, signature, ["2025-01-01T00:00:00+00:00", 1], 1, 1]),
     ]
 
 

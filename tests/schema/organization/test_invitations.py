@@ -376,6 +376,39 @@ def test_invitations_are_filtered_by_status_and_paged_newest_first(api, people, 
     ]
 
 
+def test_an_invitations_cursor_pages_its_own_organization_only(
+    api, people, acme, make_organization
+):
+    # given: two organizations the admin manages, each with invitations, and a cursor of
+    # each list: acme's, and the admin's own `myInvitations`
+    beta = make_organization(people["admin"], name="Beta")
+    for number in range(2):
+        invite(people["owner"], acme, f"guest{number}@example.com")
+        invite(people["admin"], beta, f"guest{number}@example.com")
+    invite(people["owner"], make_organization(people["owner"], name="Gamma"), "admin@example.com")
+    api.authenticate(people["admin"])
+    page = api.execute(INVITATIONS, {"id": organization_id(acme), "first": 1})
+    acme_cursor = page["data"]["organization"]["invitations"]["pageInfo"]["endCursor"]
+    mine = api.execute("{ myInvitations { pageInfo { endCursor } } }")
+    my_cursor = mine["data"]["myInvitations"]["pageInfo"]["endCursor"]
+
+    # when
+    own = api.execute(INVITATIONS, {"id": organization_id(acme), "after": acme_cursor})
+    foreign = api.execute(INVITATIONS, {"id": organization_id(beta), "after": acme_cursor})
+    other_list = api.execute(INVITATIONS, {"id": organization_id(acme), "after": my_cursor})
+
+    # then
+    assert "errors" not in own
+    assert len(own["data"]["organization"]["invitations"]["edges"]) == 1
+    assert error_codes(foreign) == ["BAD_USER_INPUT"]
+    assert foreign["errors"][0]["message"].startswith(
+        "`after` was made for another organization's list"
+    )
+    assert foreign["data"]["organization"]["invitations"] is None
+    assert error_codes(other_list) == ["BAD_USER_INPUT"]
+    assert "from another list" in other_list["errors"][0]["message"]
+
+
 # --- Throttling ------------------------------------------------------------------
 
 

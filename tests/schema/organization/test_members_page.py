@@ -42,7 +42,10 @@ def member_cursors(organization: Organization) -> list[str]:
     rows = MEMBERSHIP_KEYSET.ordered(
         MEMBERSHIP_KEYSET.annotated(Membership.objects.filter(organization=organization))
     )
-    return [cursor_encode(MEMBERSHIP_KEYSET, MEMBERSHIP_KEYSET.values(row)) for row in rows]
+    return [
+        cursor_encode(MEMBERSHIP_KEYSET, MEMBERSHIP_KEYSET.values(row), scope=organization.pk)
+        for row in rows
+    ]
 
 
 def membership_queries(captured) -> list[dict]:

@@ -2,7 +2,9 @@
 graphql-core, byte for byte, and taken when it should be (a plan silently not taken
 would pass every equivalence test)."""
 
+import base64
 import itertools
+import json
 import tracemalloc
 
 import pytest
@@ -247,19 +249,13 @@ def test_plan_answers_the_operation_named(api, world):
 def test_plan_answers_pages_by_cursor_as_graphql_core_does(api, world):
     # given: every cursor the first pages give out
     api.authenticate(world["owner"])
-    first = api.execute(
-        "{ organizations { edges { cursor node { members(first: 2) { edges { cursor } } } } } }"
-    )
-    organizations = first["data"]["organizations"]["edges"]
-    org_cursors = [edge["cursor"] for edge in organizations]
-    member_cursors = [
-        edge["cursor"] for org in organizations for edge in org["node"]["members"]["edges"]
-    ][:4]
-    document = """query P($a: String, $b: String, $f: Int, $l: Int, $ma: String, $mb: String) {
+    first = api.execute("{ organizations { edges { cursor } } }")
+    org_cursors = [edge["cursor"] for edge in first["data"]["organizations"]["edges"]]
+    document = """query P($a: String, $b: String, $f: Int, $l: Int) {
       organizations(after: $a, before: $b, first: $f, last: $l) {
         pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-        edges { cursor node { name members(first: 3, after: $ma) { edges { cursor node { role } } }
-                                   before: members(last: 1, before: $mb) { edges { cursor } } } }
+        edges { cursor node { name members(first: 3) { edges { cursor node { role } } }
+                                   before: members(last: 1) { edges { cursor } } } }
       } }"""
     cases = [
         {"a": after, "b": before, "f": first, "l": last}
@@ -275,13 +271,146 @@ def test_plan_answers_pages_by_cursor_as_graphql_core_does(api, world):
         )
     ]
     for variables in cases:
-        for ma, mb in [(None, None), (member_cursors[0], member_cursors[-1])]:
+        # when
+        planned, executed, taken = both_ways(api, document, variables)
+
+        # then
+        assert planned == executed, variables
+        assert taken
+
+
+MEMBERS_BY_CURSOR = """query M($id: ID!, $ma: String, $mb: String) {
+  organization(by: {id: $id}) { name
+    members(first: 3, after: $ma) {
+      pageInfo { hasNextPage endCursor } edges { cursor node { role } } }
+    before: members(last: 1, before: $mb) { totalCount edges { cursor } } } }"""
+
+
+def members_cursors(api) -> dict[str, list[str]]:
+    """Each visible organization's id -> the cursors of its members."""
+    data = api.execute("{ organizations { edges { node { id members { edges { cursor } } } } } }")
+    return {
+        edge["node"]["id"]: [member["cursor"] for member in edge["node"]["members"]["edges"]]
+        for edge in data["data"]["organizations"]["edges"]
+    }
+
+
+def test_plan_answers_members_pages_by_their_organizations_cursors(api, world):
+    # given: each organization's own members cursors
+    api.authenticate(world["owner"])
+    cursors = members_cursors(api)
+
+    for global_id, own in cursors.items():
+        for ma, mb in [(own[0], None), (None, own[-1]), (own[0], own[-1])]:
             # when
-            planned, executed, taken = both_ways(api, document, {**variables, "ma": ma, "mb": mb})
+            planned, executed, taken = both_ways(
+                api, MEMBERS_BY_CURSOR, {"id": global_id, "ma": ma, "mb": mb}
+            )
 
             # then
-            assert planned == executed, variables
+            assert planned == executed, (global_id, ma, mb)
             assert taken
+            assert b'"errors"' not in planned
+
+
+def test_plan_answers_a_list_of_one_organization_by_its_members_cursors(api, world):
+    # given: the first organization's members cursors, on a page of that organization only
+    api.authenticate(world["owner"])
+    page = api.execute(
+        "{ organizations(first: 1) { edges { node { members(first: 1) { edges { cursor } } } } } }"
+    )
+    cursor = page["data"]["organizations"]["edges"][0]["node"]["members"]["edges"][0]["cursor"]
+    document = """query L($ma: String) { organizations(first: 1) { edges { node { name
+      members(first: 2, after: $ma) { totalCount edges { cursor node { role } } } } } } }"""
+
+    # when
+    planned, executed, taken = both_ways(api, document, {"ma": cursor})
+
+    # then
+    assert planned == executed
+    assert taken
+    assert b'"errors"' not in planned
+
+
+@pytest.mark.parametrize("argument", ["ma", "mb"])
+def test_a_members_cursor_of_another_organization_is_refused_both_ways(api, world, argument):
+    # given: a cursor of one organization's members, sent for another organization's
+    api.authenticate(world["owner"])
+    cursors = members_cursors(api)
+    (acme, acme_cursors), (beta, _) = list(cursors.items())[:2]
+    foreign = {argument: acme_cursors[0]}
+    name = "after" if argument == "ma" else "before"
+    documents = [
+        (MEMBERS_BY_CURSOR, {"id": beta, **foreign}),
+        (
+            "query T($id: ID!, $ma: String, $mb: String) { organization(by: {id: $id}) { "
+            "members(after: $ma, before: $mb) { totalCount } } }",
+            {"id": beta, **foreign},
+        ),
+    ]
+
+    for document, variables in documents:
+        # when
+        planned, executed, taken = both_ways(api, document, variables)
+
+        # then
+        assert not taken
+        assert planned == executed
+        result = json.loads(planned)
+        assert [error["extensions"]["code"] for error in result["errors"]] == ["BAD_USER_INPUT"]
+        assert result["errors"][0]["message"].startswith(
+            f"`{name}` was made for another organization's list"
+        )
+        assert result["data"] == {"organization": None}
+
+    # and: its own organization still takes it
+    _, _, taken = both_ways(api, MEMBERS_BY_CURSOR, {"id": acme, **foreign})
+    assert taken
+
+
+def test_a_members_cursor_on_a_list_of_organizations_is_refused_by_the_others(api, world):
+    # given: one organization's members cursor, on a page of every organization
+    api.authenticate(world["owner"])
+    cursors = members_cursors(api)
+    document = """query L($ma: String) { organizations { edges { node { name
+      members(after: $ma) { edges { cursor } } } } } }"""
+
+    # when
+    planned, executed, taken = both_ways(api, document, {"ma": next(iter(cursors.values()))[0]})
+
+    # then: the first other organization refuses it; its null (`members` is non-null)
+    # reaches the root
+    assert not taken
+    assert planned == executed
+    result = json.loads(planned)
+    assert [error["extensions"]["code"] for error in result["errors"]] == ["BAD_USER_INPUT"]
+    assert "another organization's list" in result["errors"][0]["message"]
+    assert result["data"] is None
+
+
+def test_a_members_cursor_of_an_earlier_version_is_refused_both_ways(api, world):
+    # given: a members cursor as given out before cursors named their organization
+    api.authenticate(world["owner"])
+    global_id, own = next(iter(members_cursors(api).items()))
+    text = base64.urlsafe_b64decode(own[0] + "=" * (-len(own[0]) % 4)).decode()
+    version, signature, values, _organization = json.loads(text)
+    earlier = (
+        base64.urlsafe_b64encode(json.dumps([version, signature, values]).encode())
+        .decode()
+        .rstrip("=")
+    )
+
+    # when
+    planned, executed, taken = both_ways(api, MEMBERS_BY_CURSOR, {"id": global_id, "ma": earlier})
+
+    # then
+    assert not taken
+    assert planned == executed
+    result = json.loads(planned)
+    assert [error["extensions"]["code"] for error in result["errors"]] == ["BAD_USER_INPUT"]
+    assert result["errors"][0]["message"].startswith(
+        "`after` is a cursor from an earlier version of this API"
+    )
 
 
 FALLBACKS = [

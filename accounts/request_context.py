@@ -99,6 +99,13 @@ class RequestContext:
     dpop_recorded: bool = False
     # Why the request was refused for DPoP's sake: its answer gets WWW-Authenticate.
     dpop_refusal: AuthenticationError | None = None
+    # accounts.throttling.client_ip's answer, worked out once: the budget refusal
+    # middleware, the view's budget checks and the throttles all ask it.
+    client_address: str | None = None
+    client_address_known: bool = False
+    # schema.core.budget's counter key for a caller (its identity, the key):
+    # a keyed hash, computed once per request rather than at every check.
+    budget_counter: tuple | None = None
 
     def graphql(self) -> GraphQLLog:
         """This GraphQL request's log entry, started on first use."""

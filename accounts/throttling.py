@@ -46,6 +46,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts.counters import counter_add, counter_give_back
 from accounts.exceptions import RateLimitedError
+from accounts.request_context import request_context
 
 logger = logging.getLogger("accounts.throttling")
 
@@ -134,6 +135,14 @@ def client_ip(request: HttpRequest | None) -> str | None:
     """
     if request is None:
         return None
+    context = request_context(request)
+    if not context.client_address_known:
+        context.client_address = _client_ip(request)
+        context.client_address_known = True
+    return context.client_address
+
+
+def _client_ip(request: HttpRequest) -> str | None:
     peer = request.META.get("REMOTE_ADDR") or None
     if peer is None or not _is_trusted_proxy(address_parse(peer)):
         return peer

@@ -26,6 +26,7 @@ from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 from accounts.counters import counter_add_within
+from accounts.request_context import request_context
 from accounts.throttling import client_ip, ip_identity
 from schema.core.worker_throttles import refusal_memo
 
@@ -83,13 +84,19 @@ def budget_key(request: HttpRequest) -> tuple[str, int] | None:
     """The counter (cache key without its window) and budget this request is charged to."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        return f"{KEY_PREFIX}:user:{_digest('user', str(user.pk))}", (
-            settings.GRAPHQL_COST_BUDGET_PER_USER
-        )
-    ip = client_ip(request)
-    if not ip:
-        return None
-    return f"{KEY_PREFIX}:ip:{_digest('ip', ip_identity(ip))}", settings.GRAPHQL_COST_BUDGET_PER_IP
+        scope, identity, budget = "user", str(user.pk), settings.GRAPHQL_COST_BUDGET_PER_USER
+    else:
+        ip = client_ip(request)
+        if not ip:
+            return None
+        scope, identity, budget = "ip", ip_identity(ip), settings.GRAPHQL_COST_BUDGET_PER_IP
+    # The keyed hash once per request and caller (the middleware asks before the
+    # caller is known, the view after: an anonymous caller's is the same).
+    context = request_context(request)
+    if context.budget_counter is None or context.budget_counter[0] != (scope, identity):
+        key = f"{KEY_PREFIX}:{scope}:{_digest(scope, identity)}"
+        context.budget_counter = ((scope, identity), key)
+    return context.budget_counter[1], budget
 
 
 def signed_in(request: HttpRequest) -> bool:

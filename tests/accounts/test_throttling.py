@@ -355,3 +355,17 @@ def test_a_request_refused_for_its_client_address_writes_no_counter_for_its_mail
 
     assert counter("a@example.com") == 1
     assert [counter(f"new{number}@example.com") for number in range(3)] == [None] * 3
+
+
+def test_the_client_address_is_worked_out_once_per_request(rf, settings):
+    # given: a request through a trusted proxy, its address read once
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    first = client_ip(request)
+
+    # when: asked again (the budget middleware, the view and the throttles all ask)
+    request.META["HTTP_X_FORWARDED_FOR"] = "198.51.100.1"
+    again = client_ip(request)
+
+    # then: the first answer, not a second parse of the headers
+    assert (first, again) == ("203.0.113.7", "203.0.113.7")

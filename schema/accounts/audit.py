@@ -8,7 +8,6 @@ from graphql_relay import to_global_id
 
 from accounts.models import AuditAction, AuditEvent
 from accounts.selectors import security_event_list_for_user
-from organization.keyset import keyset_page
 from organization.selectors import (
     AUDIT_EVENT_KEYSET,
     audit_event_list_for_organization,
@@ -17,13 +16,7 @@ from organization.selectors import (
     audit_events_readable,
 )
 from schema.core.codes import described_enum
-from schema.core.connections import (
-    CountableConnection,
-    PagedConnectionField,
-    connection_from_page,
-    page_window,
-    window_scope_check,
-)
+from schema.core.connections import CountableConnection, PagedConnectionField, keyset_connection
 from schema.core.errors import ApiError, ErrorCode
 from schema.core.ids import Node
 from schema.core.scalars import DateTime
@@ -165,23 +158,8 @@ class AuditEventType(DjangoObjectType):
 def audit_events_connection(queryset, kwargs, *, organization_id: int | None = None):
     """A page of `queryset`, newest first, as an AuditEventConnection; with
     `organization_id`, the page of that organization's trail, whose cursors name it."""
-    window = page_window(kwargs, AUDIT_EVENT_KEYSET, scoped=organization_id is not None)
-    if organization_id is not None:
-        window_scope_check(window, organization_id, owner="organization")
-    page = keyset_page(
-        queryset,
-        AUDIT_EVENT_KEYSET,
-        after=window.after,
-        before=window.before,
-        first=window.first,
-        last=window.last,
-    )
-    return connection_from_page(
-        AuditEventType._meta.connection,
-        page,
-        AUDIT_EVENT_KEYSET,
-        length=queryset.count,
-        scope=organization_id,
+    return keyset_connection(
+        AuditEventType._meta.connection, queryset, AUDIT_EVENT_KEYSET, kwargs, scope=organization_id
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import graphene
 from django.conf import settings
 
-from organization.keyset import Keyset, Page
+from organization.keyset import Keyset, Page, keyset_page
 from schema.core.cursors import cursor_decode, cursor_encode, cursor_scope_check
 from schema.core.errors import ApiError, ErrorCode
 
@@ -158,6 +158,30 @@ def connection_from_page(
     )
     connection.length = length
     return connection
+
+
+def keyset_connection(
+    connection_type: type[graphene.relay.Connection],
+    queryset,
+    keyset: Keyset,
+    args: dict,
+    *,
+    scope: int | None = None,
+) -> graphene.relay.Connection:
+    """The page of `queryset` that checked paging `args` ask for, cut in SQL; with
+    `scope`, the list of that organization, whose cursors name it (`window_scope_check`)."""
+    window = page_window(args, keyset, scoped=scope is not None)
+    if scope is not None:
+        window_scope_check(window, scope, owner="organization")
+    page = keyset_page(
+        queryset,
+        keyset,
+        after=window.after,
+        before=window.before,
+        first=window.first,
+        last=window.last,
+    )
+    return connection_from_page(connection_type, page, keyset, length=queryset.count, scope=scope)
 
 
 class PagedConnectionField(graphene.relay.ConnectionField):

@@ -7,7 +7,6 @@ import graphene
 from django.utils import timezone
 from graphene_django import DjangoObjectType
 
-from organization.keyset import keyset_page
 from organization.models import Invitation
 from organization.selectors import (
     INVITATION_KEYSET,
@@ -19,13 +18,7 @@ from organization.selectors import (
 )
 from schema.core.auth import login_required
 from schema.core.codes import described_enum
-from schema.core.connections import (
-    CountableConnection,
-    PagedConnectionField,
-    connection_from_page,
-    page_window,
-    window_scope_check,
-)
+from schema.core.connections import CountableConnection, PagedConnectionField, keyset_connection
 from schema.core.errors import ApiError, ErrorCode
 from schema.core.ids import Node
 from schema.core.scalars import DateTime
@@ -110,23 +103,8 @@ class InvitationType(DjangoObjectType):
 def invitations_connection(queryset, kwargs, *, organization_id: int | None = None):
     """A page of `queryset`, newest first, as an InvitationConnection; with
     `organization_id`, the page of that organization's list, whose cursors name it."""
-    window = page_window(kwargs, INVITATION_KEYSET, scoped=organization_id is not None)
-    if organization_id is not None:
-        window_scope_check(window, organization_id, owner="organization")
-    page = keyset_page(
-        queryset,
-        INVITATION_KEYSET,
-        after=window.after,
-        before=window.before,
-        first=window.first,
-        last=window.last,
-    )
-    return connection_from_page(
-        InvitationType._meta.connection,
-        page,
-        INVITATION_KEYSET,
-        length=queryset.count,
-        scope=organization_id,
+    return keyset_connection(
+        InvitationType._meta.connection, queryset, INVITATION_KEYSET, kwargs, scope=organization_id
     )
 
 

@@ -29,6 +29,27 @@ def cache(request):
     return RedisCache(settings.REDIS_URL, {})
 
 
+def in_threads(threads: int, each: int, call):
+    """The answers of `call`, run `each` times in each of `threads` threads started together."""
+    answers = []
+    lock = threading.Lock()
+    start = threading.Barrier(threads)
+
+    def work() -> None:
+        start.wait()
+        for _ in range(each):
+            answer = call()
+            with lock:
+                answers.append(answer)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return answers
+
+
 def seconds_left(cache, key: str) -> float | None:
     """The counter's remaining lifetime as its backend keeps it (None: no expiry or no key)."""
     made = cache.make_key(key)
@@ -79,23 +100,9 @@ def test_an_increment_after_the_counter_expired_starts_a_new_one_with_an_expiry(
 def test_concurrent_increments_from_threads_are_counted_exactly(cache):
     # given
     threads, each = 8, 50
-    totals: list[int] = []
-    lock = threading.Lock()
-    start = threading.Barrier(threads)
-
-    def increment() -> None:
-        start.wait()
-        for _ in range(each):
-            total = counter_add(cache, KEY, 1, timeout=100)
-            with lock:
-                totals.append(total)
 
     # when
-    workers = [threading.Thread(target=increment) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    totals = in_threads(threads, each, lambda: counter_add(cache, KEY, 1, timeout=100))
 
     # then: every increment saw its own total, and the expiry was set once
     assert sorted(totals) == list(range(1, threads * each + 1))
@@ -127,23 +134,14 @@ def test_a_refusal_of_a_new_counter_counts_nothing(cache):
 def test_concurrent_charges_never_pass_the_limit(cache):
     # given
     threads, each, limit = 8, 30, 100
-    added: list[bool] = []
-    lock = threading.Lock()
-    start = threading.Barrier(threads)
-
-    def charge() -> None:
-        start.wait()
-        for _ in range(each):
-            _, ok = counter_add_within(cache, KEY, 1, limit=limit, timeout=100)
-            with lock:
-                added.append(ok)
 
     # when
-    workers = [threading.Thread(target=charge) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
+    added = [
+        ok
+        for _, ok in in_threads(
+            threads, each, lambda: counter_add_within(cache, KEY, 1, limit=limit, timeout=100)
+        )
+    ]
 
     # then
     assert added.count(True) == limit

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.audit import SECURITY_ACTIONS
 from accounts.models import AuditEvent, RefreshToken, User, refresh_token_digest
+from accounts.query_templates import query_templates
 from accounts.tokens import password_fingerprint_matches
 
 # A primary key as the database has it: plain ASCII digits, no sign, no padding.
@@ -23,11 +24,22 @@ def refresh_token_session_id(*, refresh_token: str) -> str | None:
     return None if family is None else family.hex
 
 
+def _active_user_query(inputs: tuple) -> QuerySet:
+    names = [field.attname for field in User._meta.concrete_fields]
+    return User.objects.filter(pk=inputs[0], is_active=True).order_by().values(*names)[:1]
+
+
 def user_get_active(*, user_id: str) -> User | None:
-    """The active user with this primary key, or None."""
+    """The active user with this primary key, or None.
+
+    Every signed-in request asks, so its SQL is compiled once (query_templates.py);
+    the user is built from the row as the ORM builds it (`from_db`)."""
     if not PRIMARY_KEY.fullmatch(str(user_id)):
         return None
-    return User.objects.filter(pk=int(user_id), is_active=True).first()
+    rows = query_templates.rows(("active-user",), _active_user_query, (int(user_id),))
+    if not rows:
+        return None
+    return User.from_db(User.objects.db, list(rows[0]), list(rows[0].values()))
 
 
 def user_get_by_username(*, username: str) -> User | None:

@@ -114,6 +114,58 @@ class Keyset:
         return condition
 
 
+def _bounded(queryset: QuerySet, keyset: Keyset, after, before) -> QuerySet:
+    queryset = keyset.annotated(queryset)
+    if after is not None:
+        queryset = queryset.filter(keyset.beyond(after))
+    if before is not None:
+        queryset = queryset.filter(keyset.beyond(before, reverse=True))
+    return queryset
+
+
+def _sliced(
+    bounded: QuerySet, keyset: Keyset, first: int | None, last: int | None, offset: int
+) -> QuerySet:
+    if first is not None:
+        return keyset.ordered(bounded)[offset : offset + first + 1]
+    if last is None:
+        raise ValueError("A page needs `first` or `last`.")
+    return keyset.ordered(bounded, reverse=True)[: last + 1]
+
+
+def keyset_window(
+    queryset: QuerySet,
+    keyset: Keyset,
+    *,
+    after: Sequence | None = None,
+    before: Sequence | None = None,
+    first: int | None = None,
+    last: int | None = None,
+    offset: int = 0,
+) -> QuerySet:
+    """The one query whose rows `keyset_cut` makes `keyset_page`'s page of (same arguments):
+    the window's rows and one neighbour, from the end when only `last` is given.
+    `offset` with `last` alone needs a second query, so only `keyset_page` takes it."""
+    if offset and first is None:
+        raise ValueError("`offset` with `last` alone takes two queries: use keyset_page.")
+    return _sliced(_bounded(queryset, keyset, after, before), keyset, first, last, offset)
+
+
+def keyset_cut(rows: list, *, first: int | None = None, last: int | None = None) -> Page:
+    """The page of the rows `keyset_window` (or `membership_page`) fetched with the same
+    `first` and `last`: a neighbour past the page tells there is more."""
+    if first is None:
+        # Rows came from the end: the page is the `last` nearest it, in order.
+        return Page(rows=rows[:last][::-1], has_previous=len(rows) > last, has_next=False)
+    has_next = len(rows) > first
+    rows = rows[:first]
+    has_previous = False
+    if last is not None:
+        has_previous = len(rows) > last
+        rows = rows[max(len(rows) - last, 0) :]
+    return Page(rows=rows, has_previous=has_previous, has_next=has_next)
+
+
 def keyset_page(
     queryset: QuerySet,
     keyset: Keyset,
@@ -128,29 +180,14 @@ def keyset_page(
     then the first `first` of them, then the last `last` of those (one SQL query, two when
     `offset` comes with `last` alone). Each row carries its sort values (`Keyset.values`).
     """
-    queryset = keyset.annotated(queryset)
-    if after is not None:
-        queryset = queryset.filter(keyset.beyond(after))
-    if before is not None:
-        queryset = queryset.filter(keyset.beyond(before, reverse=True))
+    bounded = _bounded(queryset, keyset, after, before)
     if offset and first is None:
         # `last` counts from the end, `offset` from the front: the row `offset`
         # skips to becomes the window's start.
-        skipped_to = list(keyset.ordered(queryset)[offset - 1 : offset])
+        skipped_to = list(keyset.ordered(bounded)[offset - 1 : offset])
         if not skipped_to:
             return Page(rows=[], has_previous=False, has_next=False)
-        queryset = queryset.filter(keyset.beyond(keyset.values(skipped_to[0])))
+        bounded = bounded.filter(keyset.beyond(keyset.values(skipped_to[0])))
         offset = 0
-    if first is not None:
-        rows = list(keyset.ordered(queryset)[offset : offset + first + 1])
-        has_next = len(rows) > first
-        rows = rows[:first]
-        has_previous = False
-        if last is not None:
-            has_previous = len(rows) > last
-            rows = rows[max(len(rows) - last, 0) :]
-        return Page(rows=rows, has_previous=has_previous, has_next=has_next)
-    if last is None:
-        raise ValueError("A page needs `first` or `last`.")
-    rows = list(keyset.ordered(queryset, reverse=True)[: last + 1])
-    return Page(rows=rows[:last][::-1], has_previous=len(rows) > last, has_next=False)
+    rows = list(_sliced(bounded, keyset, first, last, offset))
+    return keyset_cut(rows, first=first, last=last)

@@ -9,13 +9,24 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.utils import timezone
 
 from accounts.audit import SECURITY_ACTIONS
 from accounts.models import AuditEvent, User
-from organization.keyset import Keyset, Page, SortKey
+from organization.keyset import Keyset, Page, SortKey, keyset_cut
 from organization.models import Invitation, Membership, Organization
 
 # The user columns a member page may load: never the password hash, never the
@@ -80,6 +91,15 @@ def organization_visible(
     if user_sees_all_organizations(user):
         return queryset
     return queryset.filter(memberships__user=user)
+
+
+def organization_visible_count(*, user) -> Subquery:
+    """How many organizations `user` sees, as a subquery each row of a page can carry: a
+    page and its total in one query (PostgreSQL and SQLite run an uncorrelated subquery
+    once). Grouped by a constant, which Django leaves out: one COUNT(*) of them all."""
+    visible = organization_visible(Organization.objects.all(), user=user, with_my_role=False)
+    count = visible.order_by().annotate(_all=Value(1)).values("_all").annotate(count=Count("*"))
+    return Subquery(count.values("count"), output_field=IntegerField())
 
 
 def user_visible(queryset: QuerySet[User], *, user) -> QuerySet[User]:
@@ -171,16 +191,7 @@ def membership_page_cut(
     rows: list[Membership], *, first: int | None = None, last: int | None = None
 ) -> Page:
     """The page of one organization's rows from `membership_page` (same `first`/`last`)."""
-    if first is None:
-        # Rows came from the end: the page is the `last` nearest it, in joining order.
-        return Page(rows=rows[:last][::-1], has_previous=len(rows) > last, has_next=False)
-    has_next = len(rows) > first
-    rows = rows[:first]
-    has_previous = False
-    if last is not None:
-        has_previous = len(rows) > last
-        rows = rows[max(len(rows) - last, 0) :]
-    return Page(rows=rows, has_previous=has_previous, has_next=has_next)
+    return keyset_cut(rows, first=first, last=last)
 
 
 def membership_count(*, organization: Organization) -> int:

@@ -19,6 +19,7 @@ from django.db.models import F
 from django.test import Client
 
 from accounts.models import RefreshToken, User
+from accounts.query_templates import query_templates
 from accounts.tokens import ACCESS_TOKEN_JOSE_TYPE, access_token_issue, password_fingerprint
 from schema.core.worker_throttles import anonymous_preparations, refusal_memo
 
@@ -76,6 +77,7 @@ def _empty_cache():
     cache.clear()
     refusal_memo.clear()
     anonymous_preparations.reset()
+    query_templates.clear()  # which request makes a template depends on no earlier test
 
 
 @pytest.fixture

@@ -24,20 +24,24 @@ another organization, an anonymous caller or an organization not found is a
 Fallback, so graphql-core reports it.
 """
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError
 
-from organization.keyset import Page, keyset_page
+from accounts.query_templates import query_templates
+from organization.keyset import Page, keyset_cut, keyset_page, keyset_window
 from organization.models import Organization
 from organization.selectors import (
     MEMBERSHIP_KEYSET,
     membership_page,
     membership_page_cut,
     organization_visible,
+    organization_visible_count,
     organization_with_member_count,
+    user_sees_all_organizations,
 )
 from schema.core.connection_plans import ConnectionPlan, connection_plan
 from schema.core.connections import (
@@ -219,15 +223,9 @@ def members_attach(plans: list[MembersPlan], windows: list[PageWindow], rows: li
                 *sorted(set().union(*(p.columns for p in same))),
                 *(f"user__{column}" for column in sorted(set().union(*users))),
             ]
+            user_fields = set().union(*users) if users else None
             grouped: dict[int, list[dict]] = {}
-            queryset = membership_page(
-                after=window.after,
-                before=window.before,
-                first=window.first,
-                last=window.last,
-                user_fields=set().union(*users) if users else None,
-            ).filter(organization_id__in=ids)
-            for member in queryset.values(*columns):
+            for member in _member_rows(window, columns, user_fields, ids):
                 grouped.setdefault(member["organization_id"], []).append(member)
             fetched[window] = grouped
         grouped = fetched.get(window, {})
@@ -236,17 +234,85 @@ def members_attach(plans: list[MembersPlan], windows: list[PageWindow], rows: li
             row[plan.key] = membership_page_cut(members, first=window.first, last=window.last)
 
 
-def _scoped(node: OrganizationNodePlan, user):
-    """The organizations `user` may see, annotated as the selection needs; their columns."""
+def _cursor_values(window: PageWindow, values: tuple) -> tuple:
+    """The `after` and `before` values a template's inputs carry, split back."""
+    after = values[: len(window.after)] if window.after is not None else None
+    before = values[len(window.after or ()) :] if window.before is not None else None
+    return after, before
+
+
+def _window_inputs(window: PageWindow) -> tuple:
+    return (*(window.after or ()), *(window.before or ()))
+
+
+def _window_key(window: PageWindow) -> tuple:
+    return (window.first, window.last, window.after is None, window.before is None)
+
+
+def _member_rows(window: PageWindow, columns: list[str], user_fields, ids: list[int]):
+    """The member rows of `ids`' pages (membership_page), by a query template."""
+
+    def build(inputs: tuple):
+        after, before = _cursor_values(window, inputs[len(ids) :])
+        queryset = membership_page(
+            after=after,
+            before=before,
+            first=window.first,
+            last=window.last,
+            user_fields=user_fields,
+        )
+        return queryset.filter(organization_id__in=inputs[: len(ids)]).values(*columns)
+
+    fields = tuple(sorted(user_fields)) if user_fields is not None else None
+    key = ("members", tuple(columns), fields, _window_key(window), len(ids))
+    return query_templates.rows(key, build, (*ids, *_window_inputs(window)))
+
+
+def _viewer(user, pk: int):
+    """`user`, or (a template's probe) a stand-in of the same kind with another id."""
+    if pk == user.pk:
+        return user
+    stand_in = copy.copy(user)
+    stand_in.pk = pk
+    return stand_in
+
+
+def _member_count(node: OrganizationNodePlan) -> bool:
+    return any(members.connection.count for members in node.members)
+
+
+def _scoped(node: OrganizationNodePlan, user, *, total: bool = False):
+    """The organizations `user` may see, annotated as the selection needs (`total`: each
+    row carries how many there are); their columns."""
     if not user.is_authenticated:
         raise Fallback("login required")  # the resolver's own refusal
-    member_count = any(members.connection.count for members in node.members)
     queryset = organization_visible(
         Organization.objects.all(), user=user, with_my_role=node.my_role
     )
-    if member_count:
+    if _member_count(node):
         queryset = organization_with_member_count(queryset)
-    return queryset, sorted(node.columns | ({"member_count"} if member_count else set()))
+    if total:
+        queryset = queryset.annotate(total_count=organization_visible_count(user=user))
+    return queryset, _columns(node, total=total)
+
+
+def _columns(node: OrganizationNodePlan, *, total: bool = False) -> list[str]:
+    """The columns of the rows: they name every annotation too (`my_role`, `member_count`,
+    `total_count`)."""
+    annotations = {"member_count"} if _member_count(node) else set()
+    return sorted(node.columns | annotations | ({"total_count"} if total else set()))
+
+
+def _count(user) -> int:
+    """How many organizations `user` sees (`totalCount`), by a query template."""
+
+    def build(inputs: tuple):
+        viewer = _viewer(user, inputs[0])
+        visible = organization_visible(Organization.objects.all(), user=viewer, with_my_role=False)
+        return visible.order_by().values("pk")
+
+    key = ("organizations-count", user_sees_all_organizations(user))
+    return query_templates.count(key, build, (user.pk,))
 
 
 @root_planner("organization")
@@ -281,7 +347,8 @@ def organizations_plan(compiler: Compiler, selection: Selection):
     connection = connection_plan(compiler, selection, lambda c, s: node.compile(c, s))
 
     def run(request, variables: dict[str, Any]) -> dict[str, Any]:
-        queryset, columns = _scoped(node, request.user)
+        if not request.user.is_authenticated:
+            raise Fallback("login required")  # the resolver's own refusal
         args = arguments(selection, variables)
         if any(value is not None for key, value in args.items() if key not in ORGANIZATIONS_PAGING):
             raise Fallback("filter")
@@ -293,17 +360,51 @@ def organizations_plan(compiler: Compiler, selection: Selection):
         except (ApiError, GraphQLError) as error:
             raise Fallback("arguments") from error
         page = Page(rows=[], has_previous=False, has_next=False)
-        if connection.rows:
-            page = keyset_page(
+        offset = args.get("offset") or 0
+        # The page's query counts too (`total_count`), unless it is keyset_page's two.
+        total = connection.count and not (offset and window.first is None)
+        columns = _columns(node, total=total)
+        rows: list[dict] = []
+        if connection.rows and offset and window.first is None:
+            queryset, _ = _scoped(node, request.user)
+            page = keyset_page(  # two queries: no template
                 queryset.values(*columns),
                 keyset,
                 after=window.after,
                 before=window.before,
-                first=window.first,
                 last=window.last,
-                offset=args.get("offset") or 0,
+                offset=offset,
             )
+        elif connection.rows:
+
+            def build(inputs: tuple):
+                after, before = _cursor_values(window, inputs[1:])
+                scoped, _ = _scoped(node, _viewer(request.user, inputs[0]), total=total)
+                return keyset_window(
+                    scoped.values(*columns),
+                    keyset,
+                    after=after,
+                    before=before,
+                    first=window.first,
+                    last=window.last,
+                    offset=offset,
+                )
+
+            sees_all = user_sees_all_organizations(request.user)
+            key = (
+                "organizations",
+                tuple(columns),
+                sees_all,
+                keyset.signature,
+                _window_key(window),
+                offset,
+            )
+            inputs = (request.user.pk, *_window_inputs(window))
+            rows = query_templates.rows(key, build, inputs)
+            page = keyset_cut(rows, first=window.first, last=window.last)
         members_attach(node.members, windows, page.rows)
-        return connection.build(page, keyset, queryset.count)
+        if total and rows:
+            return connection.build(page, keyset, lambda: rows[0]["total_count"])
+        return connection.build(page, keyset, lambda: _count(request.user))
 
     return run

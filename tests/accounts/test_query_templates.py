@@ -1,0 +1,212 @@
+"""Query templates (accounts/query_templates.py): Django's SQL compiled once, the same rows
+as the ORM for every input, and no template where the SQL would not be the same."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from accounts.query_templates import (
+    QueryTemplates,
+    probes_of,
+    query_templates,
+    swappable,
+    template_make,
+)
+from accounts.selectors import user_get_active
+
+
+class Built:
+    """A builder that counts its calls: a template answers without calling it."""
+
+    def __init__(self, build):
+        self.build = build
+        self.calls = 0
+
+    def __call__(self, inputs):
+        self.calls += 1
+        return self.build(inputs)
+
+
+def users_named_after(inputs):
+    return (
+        User.objects.filter(pk__gt=inputs[0], username__gte=inputs[1])
+        .order_by("pk")
+        .values("pk", "username", "is_active", "date_joined")
+    )
+
+
+@pytest.fixture
+def users(make_user):
+    return [make_user(f"user{number}") for number in range(5)]
+
+
+def test_a_key_gets_its_template_the_second_time_and_answers_by_it_after(users):
+    # given
+    templates = QueryTemplates()
+    build = Built(users_named_after)
+    inputs = (users[0].pk, "user")
+
+    # when
+    answers = [templates.rows(("users",), build, inputs) for _ in range(4)]
+
+    # then: the ORM twice (the second also makes the template), then the template alone
+    assert build.calls == 2 + 2  # the second request builds for its rows and for the probe
+    assert templates.used["users"] == 2
+    assert all(answer == list(users_named_after(inputs)) for answer in answers)
+    assert [row["username"] for row in answers[0]] == ["user1", "user2", "user3", "user4"]
+
+
+def test_a_template_swaps_in_each_request_s_values(users):
+    # given: a template made from one set of values
+    templates = QueryTemplates()
+    for _ in range(2):
+        templates.rows(("users",), users_named_after, (users[0].pk, "user"))
+
+    for inputs in [(users[2].pk, "user"), (0, "user3"), (users[4].pk, "a"), (0, "zzz")]:
+        # when
+        with CaptureQueriesContext(connection) as captured:
+            rows = templates.rows(("users",), users_named_after, inputs)
+
+        # then: the ORM's rows, with Python's types (SQLite's datetimes converted), one query
+        assert rows == list(users_named_after(inputs)), inputs
+        assert all(isinstance(row["date_joined"], datetime) for row in rows)
+        assert len(captured.captured_queries) == 1
+    assert templates.used["users"] == 4
+
+
+def test_no_template_when_a_value_shapes_the_sql(users):
+    # given: a builder whose SQL depends on a value the key does not name
+    templates = QueryTemplates()
+
+    def branching(inputs):
+        queryset = User.objects.order_by("pk").values("pk")
+        return queryset.filter(pk__gt=inputs[0]) if inputs[0] > 0 else queryset
+
+    # when
+    answers = [templates.rows(("branching",), branching, (users[1].pk,)) for _ in range(3)]
+
+    # then: the ORM answers every time
+    assert templates.used["branching"] == 0
+    assert answers[2] == list(branching((users[1].pk,)))
+
+
+def test_no_template_when_a_value_is_used_other_than_as_it_is(users):
+    # given: the input goes into the SQL changed (plus one), not as itself
+    templates = QueryTemplates()
+
+    def shifted(inputs):
+        return User.objects.filter(pk__gt=inputs[0] + 1).order_by("pk").values("pk")
+
+    # when
+    for _ in range(3):
+        rows = templates.rows(("shifted",), shifted, (users[0].pk,))
+
+    # then
+    assert templates.used["shifted"] == 0
+    assert rows == list(shifted((users[0].pk,)))
+
+
+def test_a_constant_equal_to_an_input_stays_a_constant(users):
+    # given: the SQL holds a constant that happens to equal the input
+    templates = QueryTemplates()
+    pk = users[1].pk
+
+    def both(inputs):
+        return User.objects.filter(pk__gte=pk, pk__lte=inputs[0]).order_by("pk").values("pk")
+
+    for _ in range(2):
+        templates.rows(("both",), both, (pk,))
+
+    # when: a later request with another value
+    rows = templates.rows(("both",), both, (users[3].pk,))
+
+    # then: only the input moved
+    assert templates.used["both"] == 1
+    assert [row["pk"] for row in rows] == [users[1].pk, users[2].pk, users[3].pk]
+
+
+def test_values_no_template_swaps_are_answered_by_the_orm_and_spoil_no_key(users):
+    # given: a template for the key
+    templates = QueryTemplates()
+    for _ in range(2):
+        templates.rows(("users",), users_named_after, (0, "user"))
+
+    # when: a number past bigint and a string with NUL, as a forged cursor could carry
+    huge = templates.rows(("users",), users_named_after, (2**70, "user"))
+    again = templates.rows(("users",), users_named_after, (0, "user3"))
+
+    # then: no error; the key keeps its template
+    assert huge == []
+    assert [row["username"] for row in again] == ["user3", "user4"]
+    assert templates.used["users"] == 1
+    assert not swappable((2**63,)) and not swappable(("a\x00",)) and not swappable((1.5,))
+    assert swappable((2**63 - 1, -(2**63), "text", datetime.now(UTC)))
+
+
+def test_counts_are_templated_too(users):
+    # given
+    templates = QueryTemplates()
+
+    def named(inputs):
+        return User.objects.filter(username__gte=inputs[0]).values("pk")
+
+    # when
+    counts = [templates.count(("named",), named, (value,)) for value in ["a", "a", "user2", "zz"]]
+
+    # then
+    assert counts == [5, 5, 3, 0]
+    assert templates.used["named"] == 2
+
+
+def test_templates_are_bounded_least_recently_used_out(users):
+    # given: room for two templates and three seen keys
+    templates = QueryTemplates(size=2, seen=3)
+
+    # when: four keys, each asked twice
+    for key in ["a", "b", "c", "d"]:
+        for _ in range(2):
+            templates.rows((key,), users_named_after, (0, "user"))
+
+    # then
+    assert list(templates._templates) == [("c",), ("d",)]
+    assert len(templates._seen) == 0
+
+
+def test_keys_seen_once_are_bounded(users):
+    templates = QueryTemplates(size=2, seen=3)
+    for key in range(5):
+        templates.rows((key,), users_named_after, (0, "user"))
+    assert list(templates._seen) == [(2,), (3,), (4,)]
+
+
+def test_probes_differ_from_the_inputs_and_each_other():
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    probes = probes_of((1, 1, "a", moment, moment))
+    assert len(set(probes)) == 5
+    assert [type(probe) for probe in probes] == [int, int, str, datetime, datetime]
+    assert probes[3].tzinfo is UTC
+
+
+def test_template_make_refuses_an_empty_result(users):
+    assert template_make(lambda inputs: User.objects.filter(pk__in=[]).values("pk"), (1,)) is None
+
+
+def test_the_signed_in_user_is_read_by_a_template(users):
+    # given
+    user_get_active(user_id=str(users[0].pk))
+    user_get_active(user_id=str(users[0].pk))  # made
+
+    # when
+    found = user_get_active(user_id=str(users[3].pk))
+    User.objects.filter(pk=users[4].pk).update(is_active=False)
+    inactive = user_get_active(user_id=str(users[4].pk))
+
+    # then: the model, as the ORM builds it, from the template
+    assert query_templates.used["active-user"] == 2
+    assert found == users[3] and found.username == "user3"
+    assert (found.password, found.token_version) == (users[3].password, users[3].token_version)
+    assert found._state.adding is False and found._state.db == "default"
+    assert inactive is None

@@ -18,7 +18,8 @@ for the queryset they built, and it is made only when these all hold:
    every other parameter stays as Django wrote it;
 3. the template, run on the request's inputs, gives exactly the ORM's rows.
 
-Anything else keeps the ORM for that key. A key is templated the second time
+Anything else keeps the ORM for that key. QUERY_TEMPLATES_ENABLED=false keeps it
+for every key. A key is templated the second time
 it is seen, so a caller who varies page sizes pays nothing extra; at most
 TEMPLATES keys are kept (least recently used out), each a few KB.
 
@@ -36,6 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
@@ -190,7 +192,7 @@ class QueryTemplates:
         return self._run(key, build, inputs, counted=True)[0]["count"]
 
     def _run(self, key, build, inputs: tuple, *, counted: bool) -> list[dict]:
-        usable = swappable(inputs)
+        usable = settings.QUERY_TEMPLATES_ENABLED and swappable(inputs)
         with self._lock:
             found = key in self._templates
             template = self._templates.get(key)

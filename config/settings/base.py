@@ -554,6 +554,10 @@ GRAPHQL_MAX_RESPONSE_BYTES = env.int("GRAPHQL_MAX_RESPONSE_BYTES", default=8 * 1
 # from rows, without graphql-core's per-field execution, with the same answer
 # (schema/core/plans.py). Off: every query runs through graphql-core.
 GRAPHQL_PLANS_ENABLED = env.bool("GRAPHQL_PLANS_ENABLED", default=True)
+# Query templates (accounts/query_templates.py): the SQL of the plans' queries and of
+# the signed-in user's lookup, compiled once by Django and run with each request's
+# values. Off: Django builds and compiles every query, as anywhere else.
+QUERY_TEMPLATES_ENABLED = env.bool("QUERY_TEMPLATES_ENABLED", default=True)
 # Query cost (schema/core/cost.py, budget.py): an operation priced above the maximum is
 # refused (COST_LIMIT_EXCEEDED); what runs is charged to a budget of points per
 # window, per signed-in user or per anonymous client address, kept in the cache

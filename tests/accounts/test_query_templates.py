@@ -210,3 +210,19 @@ def test_the_signed_in_user_is_read_by_a_template(users):
     assert (found.password, found.token_version) == (users[3].password, users[3].token_version)
     assert found._state.adding is False and found._state.db == "default"
     assert inactive is None
+
+
+def test_the_setting_turns_templates_off(users, settings):
+    # given
+    settings.QUERY_TEMPLATES_ENABLED = False
+    templates = QueryTemplates()
+    build = Built(users_named_after)
+
+    # when
+    for _ in range(3):
+        rows = templates.rows(("users",), build, (0, "user"))
+
+    # then: the ORM each time, nothing kept
+    assert build.calls == 3
+    assert templates.used["users"] == 0 and not templates._templates
+    assert len(rows) == 5

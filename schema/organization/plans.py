@@ -22,6 +22,12 @@ the same argument checks (`page_arguments_checked`, `keyset_of`,
 `page_window`, `organization_lookup`); a refusal there, a `members` cursor of
 another organization, an anonymous caller or an organization not found is a
 Fallback, so graphql-core reports it.
+
+The page's query (with `totalCount` as a subquery, `organization_visible_count`)
+and the members query run by query templates (accounts/query_templates.py):
+their keys name the selection's columns, the viewer's kind (staff see every
+organization), the ordering, the window's sizes and which cursors are given;
+their inputs are the viewer's id, the cursors' values and the page's ids.
 """
 
 import copy

@@ -16,7 +16,9 @@ for the queryset they built, and it is made only when these all hold:
    the same SQL text, and parameters that differ only where an input stands
    in the first and its probe in the second: those places become the slots,
    every other parameter stays as Django wrote it;
-3. the template, run on the request's inputs, gives exactly the ORM's rows.
+3. the template, run on the request's inputs, gives exactly the ORM's rows, and
+   there are some (a count above zero): an empty answer checks nothing, so the
+   key waits for one that does.
 
 Anything else keeps the ORM for that key. QUERY_TEMPLATES_ENABLED=false keeps it
 for every key. A key is templated the second time
@@ -30,9 +32,12 @@ Converters (SQLite's datetimes and booleans) are the compiler's, computed once
 per template; they read only settings-wide values (the time zone), so a
 template made on one thread's connection serves every thread's. A template
 keeps its SQL, parameters and converters, not the query (which would hold the
-request's user).
+request's user), nor any column's expression but a plain column's (a subquery's
+would hold the user too). A value equal to a probe, or a builder that fails on
+the probes, leaves the key to a later request, or to the ORM: never a failed one.
 """
 
+import logging
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable
@@ -43,7 +48,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.expressions import Col
+
+logger = logging.getLogger(__name__)
 
 TEMPLATES = 256  # keys kept with their SQL
 # The values a template swaps in: an int the database's bigint holds (Django words
@@ -94,8 +102,8 @@ def probes_of(inputs: tuple) -> tuple | None:
             probes.append(-(10**12) - index)
         elif type(value) is str:
             probes.append(f"\x1ftemplate probe {index}")
-        elif index < 336:
-            probes.append(datetime(1, 1 + index // 28, 1 + index % 28, tzinfo=value.tzinfo))
+        elif index < 336:  # year 2: a day east of UTC stays within year 1 there
+            probes.append(datetime(2, 1 + index // 28, 1 + index % 28, tzinfo=value.tzinfo))
         else:
             return None
     if len(set(probes)) != len(probes) or set(probes) & set(inputs):
@@ -168,10 +176,19 @@ def template_make(
         return QueryTemplate(counting, params, slots, ("count",), 1, (), compiler.using)
     # The converters (bound to this thread's connection) read only settings-wide values.
     converters = tuple(
-        (column, tuple(converters), expression)
+        (column, tuple(converters), _detached(expression))
         for column, (converters, expression) in compiler.get_converters(fields).items()
     )
     return QueryTemplate(sql, params, slots, names, compiler.col_count, converters, compiler.using)
+
+
+def _detached(expression):
+    """What a converter is given as its column's expression: a column as it is (it names a
+    model field), any other expression as a bare value of its type, for one may hold a
+    request's user (a subquery of the organizations they see)."""
+    if isinstance(expression, Col):
+        return expression
+    return Value(None, output_field=expression.output_field)
 
 
 class QueryTemplates:
@@ -201,9 +218,12 @@ class QueryTemplates:
             template = self._templates.get(key)
             if found:
                 self._templates.move_to_end(key)
-            # A value no template swaps in (a forged cursor's huge number) is answered by
-            # the ORM and leaves the key as it was, so it cannot spoil a key for others.
+            # A value no template swaps in (a forged cursor's huge number) or probes (one
+            # equal to a probe) is answered by the ORM and leaves the key as it was, so it
+            # cannot spoil a key for others.
             second = usable and not found and key in self._seen
+            if second and probes_of(inputs) is None:
+                second = usable = False
             if usable and not found and not second:
                 self._seen[key] = None
                 if len(self._seen) > self._seen_size:
@@ -214,8 +234,12 @@ class QueryTemplates:
             return template.rows(inputs)
         queryset = build(inputs)
         rows = [{"count": queryset.count()}] if counted else list(queryset)
-        if second:
-            template = template_make(build, inputs, counted=counted)
+        if second and rows and rows != [{"count": 0}]:  # rule 3 compares no empty answer
+            try:
+                template = template_make(build, inputs, counted=counted)
+            except Exception:  # a builder that fails on the probes: the key is the ORM's
+                logger.warning("No query template for %r", key, exc_info=True)
+                template = None
             if template is not None and template.rows(inputs) != rows:
                 template = None  # rule 3
             self._keep(key, template)

@@ -1,7 +1,9 @@
 """Query templates (accounts/query_templates.py): Django's SQL compiled once, the same rows
 as the ORM for every input, and no template where the SQL would not be the same."""
 
-from datetime import UTC, datetime
+import gc
+import weakref
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.db import connection
@@ -16,6 +18,8 @@ from accounts.query_templates import (
     template_make,
 )
 from accounts.selectors import user_get_active
+from organization.models import Organization
+from organization.selectors import organization_visible, organization_visible_count
 
 
 class Built:
@@ -226,3 +230,98 @@ def test_the_setting_turns_templates_off(users, settings):
     assert build.calls == 3
     assert templates.used["users"] == 0 and not templates._templates
     assert len(rows) == 5
+
+
+def test_a_value_equal_to_a_probe_spoils_no_key(users):
+    # given: a key seen once
+    templates = QueryTemplates()
+    templates.rows(("users",), users_named_after, (0, "user"))
+
+    # when: its second request carries a probe's own value (a forged cursor can), then
+    # requests as usual
+    forged = templates.rows(("users",), users_named_after, (0, probes_of((0, "user"))[1]))
+    answers = [templates.rows(("users",), users_named_after, (0, "user")) for _ in range(3)]
+
+    # then: the ORM answered the forged one; the next makes the template, the others use it
+    assert len(forged) == 5  # "\x1f..." sorts before every name
+    assert templates.used["users"] == 2
+    assert all(len(answer) == 5 for answer in answers)
+
+
+def test_no_template_is_made_from_an_empty_answer(users):
+    # given: a key whose first two requests find nothing (rule 3 would compare nothing)
+    templates = QueryTemplates()
+    for _ in range(2):
+        assert templates.rows(("users",), users_named_after, (0, "zzz")) == []
+
+    # when
+    rows = templates.rows(("users",), users_named_after, (0, "user3"))
+    again = templates.rows(("users",), users_named_after, (0, "user"))
+
+    # then: made from the first rows it could check, used after
+    assert [row["username"] for row in rows] == ["user3", "user4"]
+    assert len(again) == 5
+    assert templates.used["users"] == 1
+
+
+def test_a_datetime_first_input_with_a_positive_offset_is_probed(users):
+    # given: a datetime as the first input, east of UTC (its probe is near year 1)
+    moment = datetime(2025, 1, 1, tzinfo=timezone(timedelta(hours=5)))
+
+    def joined_since(inputs):
+        return User.objects.filter(date_joined__gte=inputs[0]).order_by("pk").values("pk")
+
+    # when
+    template = template_make(joined_since, (moment,))
+
+    # then: no OverflowError; SQLite words the instant as text, so no template there
+    if connection.vendor == "postgresql":
+        assert template is not None and template.rows((moment,)) == list(joined_since((moment,)))
+    else:
+        assert template is None
+
+
+def test_a_template_that_cannot_be_made_fails_no_request(users):
+    # given: a builder that fails on values other than the requests' (a probe's)
+    templates = QueryTemplates()
+
+    def picky(inputs):
+        if inputs[0] < 0:
+            raise ValueError("no such value")
+        return users_named_after(inputs)
+
+    # when
+    answers = [templates.rows(("picky",), picky, (0, "user")) for _ in range(4)]
+
+    # then: the ORM answers each; the key is left to it
+    assert all(len(answer) == 5 for answer in answers)
+    assert templates._templates[("picky",)] is None
+
+
+def _page_with_total_templated(templates: QueryTemplates, pk: int) -> weakref.ref:
+    viewer = User.objects.get(pk=pk)
+
+    def build(inputs):
+        user = viewer if inputs[0] == viewer.pk else User(pk=inputs[0])
+        visible = organization_visible(Organization.objects.all(), user=user, with_my_role=False)
+        total = organization_visible_count(user=user)
+        return visible.annotate(total=total).order_by("pk").values("pk", "total")
+
+    for _ in range(2):
+        assert templates.rows(("with total",), build, (viewer.pk,))[0]["total"] == 1
+    return weakref.ref(viewer)
+
+
+def test_a_template_keeps_no_reference_to_the_viewer_who_made_it(users, make_organization):
+    # given: a page with its total (a subquery of the viewer's organizations) templated
+    make_organization(users[0], name="Acme")
+    templates = QueryTemplates()
+    made_by = _page_with_total_templated(templates, users[0].pk)
+
+    # when
+    gc.collect()
+
+    # then: the viewer is gone; the template answers on
+    assert made_by() is None
+    assert templates.rows(("with total",), lambda inputs: None, (users[0].pk,))[0]["total"] == 1
+    assert templates.used["with total"] == 1

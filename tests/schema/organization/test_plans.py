@@ -613,3 +613,95 @@ def test_the_benchmark_pages_are_answered_by_their_plan(
     assert b'"errors"' not in body
     assert len(captured.captured_queries) == queries
     assert set(query_templates.used) == templates
+
+
+ORDERS = [
+    None,
+    [{"field": "CREATED_AT", "direction": "DESC"}],
+    [{"field": "UPDATED_AT"}, {"field": "NAME", "direction": "DESC"}],
+]
+PAGED = """query P($first: Int, $last: Int, $offset: Int, $after: String, $before: String,
+  $order: [OrganizationOrder!]) {
+  organizations(first: $first, last: $last, offset: $offset, after: $after, before: $before,
+    orderBy: $order) {
+    totalCount pageInfo { hasNextPage hasPreviousPage }
+    edges { cursor node { name myRole members(first: 2) { totalCount edges { node {
+      role user { username } } } } } } } }"""
+
+
+def test_templates_answer_every_window_as_graphql_core_does_for_each_viewer(api, world):
+    # given: the cursors of every ordering's list
+    api.authenticate(world["owner"])
+    cursors = []
+    for order in ORDERS:
+        data = api.execute(PAGED, {"order": order, "first": 50})["data"]
+        cursors.append([edge["cursor"] for edge in data["organizations"]["edges"]])
+    cases = []
+    for index, order in enumerate(ORDERS):
+        after, before = cursors[index][1], cursors[index][-2]
+        for window in [{"first": 2}, {"last": 2}, {"first": 3, "last": 1}]:
+            for bounds in [
+                {"after": after},
+                {"before": before},
+                {"after": after, "before": before},
+            ]:
+                cases.append({"order": order, **window, **bounds})
+        # `offset` takes no cursor
+        cases += [
+            {"order": order, "first": 3, "offset": 1},
+            {"order": order, "first": 1, "offset": 2},
+        ]
+    for variables in cases:
+        # Twice round: the first requests make the templates, the later ones use them
+        for viewer in ["owner", "staff", "crowd"] * 2:
+            api.authenticate(world[viewer])
+
+            # when
+            planned, executed, taken = both_ways(api, PAGED, variables)
+
+            # then
+            assert planned == executed, (viewer, variables)
+            assert taken, (viewer, variables)
+    assert query_templates.used["organizations"] > 0 and query_templates.used["members"] > 0
+
+
+def test_a_cursor_holding_a_probe_s_value_spoils_no_template(api, world):
+    # given: a page after a cursor, seen once
+    api.authenticate(world["owner"])
+    document = "query P($a: String) { organizations(first: 2, after: $a) { edges { cursor } } }"
+    own = api.execute(document)["data"]["organizations"]["edges"][0]["cursor"]
+    text = base64.urlsafe_b64decode(own + "=" * (-len(own) % 4)).decode()
+    version, signature, (name, _pk) = json.loads(text)
+    forged = base64.urlsafe_b64encode(
+        json.dumps([version, signature, [name, -(10**12) - 2]]).encode()  # the id's probe
+    ).decode()
+    answered(api, document, {"a": own})
+
+    # when: its second request carries the forged cursor, the next ones the page's own
+    answered(api, document, {"a": forged})
+    for _ in range(3):
+        planned, executed, taken = both_ways(api, document, {"a": own})
+        assert planned == executed and taken
+
+    # then: the page's own cursor made the key's template, and it answered
+    assert query_templates.used["organizations"] == 2
+
+
+def test_a_viewer_made_staff_then_not_sees_as_each_kind(api, world):
+    # given: the flat page's templates made for a member
+    member = world["member"]
+    api.authenticate(member)
+    document = "{ organizations { totalCount edges { node { name myRole } } } }"
+    for _ in range(3):
+        api.execute(document)
+    names = []
+    for is_staff in [True, False, True]:
+        # when
+        type(member).objects.filter(pk=member.pk).update(is_staff=is_staff)
+        for _ in range(3):
+            planned, executed, taken = both_ways(api, document)
+
+            # then
+            assert planned == executed and taken
+        names.append(len(json.loads(planned)["data"]["organizations"]["edges"]))
+    assert names[0] == names[2] == Organization.objects.count() > names[1]

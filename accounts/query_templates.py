@@ -58,6 +58,7 @@ TEMPLATES = 256  # keys kept with their SQL
 # another as an empty result, not as a parameter), a str without NUL, a datetime.
 BIGINT = range(-(2**63), 2**63)
 SEEN = 1024  # keys seen once, waiting for a second request
+MISMATCHES = 3  # failed rule-3 checks before a key is left to the ORM
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ class QueryTemplates:
         self._templates: OrderedDict[Hashable, QueryTemplate | None] = OrderedDict()
         self._seen: OrderedDict[Hashable, None] = OrderedDict()
         self._size, self._seen_size = size, seen
+        self._mismatches: Counter[Hashable] = Counter()
         self._lock = threading.Lock()
         # Answers by a template, by the key's first item (tests see the fast path taken).
         self.used: Counter[Hashable] = Counter()
@@ -241,12 +243,25 @@ class QueryTemplates:
                 logger.warning("No query template for %r", key, exc_info=True)
                 template = None
             if template is not None and template.rows(inputs) != rows:
-                template = None  # rule 3
+                # Rule 3: the SQL differs, or a write fell between the two reads;
+                # the key is tried again, MISMATCHES times at most.
+                template = None
+                if self._mismatched(key):
+                    return rows
             self._keep(key, template)
         return rows
 
+    def _mismatched(self, key: Hashable) -> bool:
+        """Count a failed rule 3; whether the key may be tried again."""
+        with self._lock:
+            self._mismatches[key] += 1
+            if len(self._mismatches) > self._seen_size:
+                self._mismatches.clear()
+            return self._mismatches[key] < MISMATCHES
+
     def _keep(self, key: Hashable, template: QueryTemplate | None) -> None:
         with self._lock:
+            self._mismatches.pop(key, None)
             self._seen.pop(key, None)
             self._templates[key] = template
             if len(self._templates) > self._size:
@@ -256,6 +271,7 @@ class QueryTemplates:
         with self._lock:
             self._templates.clear()
             self._seen.clear()
+            self._mismatches.clear()
             self.used.clear()
 
 
@@ -264,3 +280,6 @@ def _kind(key: Hashable) -> Hashable:
 
 
 query_templates = QueryTemplates()
+# The few keys nearly every request uses (the signed-in user's lookup), apart: no
+# caller cycling through page keys can push them out.
+fixed_query_templates = QueryTemplates(size=16, seen=16)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.audit import SECURITY_ACTIONS
 from accounts.models import AuditEvent, RefreshToken, User, refresh_token_digest
-from accounts.query_templates import query_templates
+from accounts.query_templates import fixed_query_templates
 from accounts.tokens import password_fingerprint_matches
 
 # A primary key as the database has it: plain ASCII digits, no sign, no padding.
@@ -36,7 +36,7 @@ def user_get_active(*, user_id: str) -> User | None:
     the user is built from the row as the ORM builds it (`from_db`)."""
     if not PRIMARY_KEY.fullmatch(str(user_id)):
         return None
-    rows = query_templates.rows(("active-user",), _active_user_query, (int(user_id),))
+    rows = fixed_query_templates.rows(("active-user",), _active_user_query, (int(user_id),))
     if not rows:
         return None
     return User.from_db(User.objects.db, list(rows[0]), list(rows[0].values()))

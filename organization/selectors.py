@@ -80,6 +80,10 @@ def organization_visible(
 
     `with_my_role=False` leaves the annotation (a subquery per row) out when the
     caller will not read it.
+
+    It reads the user's id and whether they see all (staff, superuser) only: the
+    plans' query templates (schema/organization/plans.py) swap the id and key on
+    the kind; anything else of the user read here must join their keys.
     """
     if not user.is_authenticated:
         return queryset.none()

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.test import Client
 
 from accounts.models import RefreshToken, User
-from accounts.query_templates import query_templates
+from accounts.query_templates import fixed_query_templates, query_templates
 from accounts.tokens import ACCESS_TOKEN_JOSE_TYPE, access_token_issue, password_fingerprint
 from schema.core.worker_throttles import anonymous_preparations, refusal_memo
 
@@ -77,7 +77,9 @@ def _empty_cache():
     cache.clear()
     refusal_memo.clear()
     anonymous_preparations.reset()
-    query_templates.clear()  # which request makes a template depends on no earlier test
+    # Which request makes a query template depends on no earlier test.
+    query_templates.clear()
+    fixed_query_templates.clear()
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from accounts.query_templates import (
     QueryTemplates,
+    fixed_query_templates,
     probes_of,
     query_templates,
     swappable,
@@ -209,7 +210,7 @@ def test_the_signed_in_user_is_read_by_a_template(users):
     inactive = user_get_active(user_id=str(users[4].pk))
 
     # then: the model, as the ORM builds it, from the template
-    assert query_templates.used["active-user"] == 2
+    assert fixed_query_templates.used["active-user"] == 2
     assert found == users[3] and found.username == "user3"
     assert (found.password, found.token_version) == (users[3].password, users[3].token_version)
     assert found._state.adding is False and found._state.db == "default"
@@ -325,3 +326,53 @@ def test_a_template_keeps_no_reference_to_the_viewer_who_made_it(users, make_org
     assert made_by() is None
     assert templates.rows(("with total",), lambda inputs: None, (users[0].pk,))[0]["total"] == 1
     assert templates.used["with total"] == 1
+
+
+def test_a_write_between_the_two_reads_is_tried_again(users):
+    # given: a builder whose rows change between the ORM's read and the template's check
+    templates = QueryTemplates()
+    writes = iter(range(100))
+
+    def renaming(inputs):
+        # The first build (the ORM's rows) renames a user; its probe build does not.
+        User.objects.filter(pk=users[1].pk).update(first_name=f"n{next(writes)}")
+        return User.objects.filter(pk__gte=inputs[0]).order_by("pk").values("pk", "first_name")
+
+    # when: the second and third sightings each make a template that fails rule 3
+    for _ in range(3):
+        templates.rows(("renaming",), renaming, (users[0].pk,))
+
+    # then: no template kept yet, the key is tried again
+    assert ("renaming",) not in templates._templates
+    assert ("renaming",) in templates._seen
+
+
+def test_a_key_that_keeps_failing_rule_3_is_left_to_the_orm(users):
+    templates = QueryTemplates()
+    writes = iter(range(100))
+
+    def renaming(inputs):
+        User.objects.filter(pk=users[1].pk).update(first_name=f"n{next(writes)}")
+        return User.objects.filter(pk__gte=inputs[0]).order_by("pk").values("pk", "first_name")
+
+    for _ in range(8):
+        templates.rows(("renaming",), renaming, (users[0].pk,))
+
+    assert templates._templates[("renaming",)] is None
+    assert templates.used["renaming"] == 0
+
+
+def test_many_page_keys_push_out_no_signed_in_user_template(users):
+    # given: the signed-in user's template
+    for _ in range(2):
+        user_get_active(user_id=str(users[0].pk))
+
+    # when: a caller cycles through more page keys than the store keeps, each twice
+    for key in range(300):
+        for _ in range(2):
+            query_templates.rows(("page", key), users_named_after, (0, "user"))
+
+    # then
+    assert ("active-user",) in fixed_query_templates._templates
+    user_get_active(user_id=str(users[1].pk))
+    assert fixed_query_templates.used["active-user"] == 1

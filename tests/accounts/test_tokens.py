@@ -2,7 +2,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from accounts.exceptions import TokenInvalidError
+from accounts import tokens
+from accounts.exceptions import TokenExpiredError, TokenInvalidError
 from accounts.tokens import REQUIRED_CLAIMS, access_token_decode, access_token_issue
 from tests.conftest import error_codes, key_pair_pem
 from tests.schema.accounts.queries import ME
@@ -104,3 +105,44 @@ def test_hs256_token_is_refused_once_the_server_uses_rs256(api, user, settings, 
 
     # then
     assert error_codes(result) == ["TOKEN_INVALID"]
+
+
+def test_a_token_verified_once_is_kept_and_still_expires(user, settings, monkeypatch):
+    # given: a token verified once
+    settings.JWT_LEEWAY = 0
+    issued = access_token_issue(user=user)
+    first = access_token_decode(issued.token)
+
+    # when: used again, and again after it expired
+    again = access_token_decode(issued.token)
+    monkeypatch.setattr(tokens, "_now", lambda: issued.payload["exp"] + 1)
+
+    # then: the same claims (a copy each time), then TOKEN_EXPIRED
+    assert again == first and again is not first
+    assert any(key[0] == issued.token for key in tokens._verified)
+    with pytest.raises(TokenExpiredError):
+        access_token_decode(issued.token)
+
+
+def test_a_kept_token_is_checked_again_when_the_keys_change(user, settings):
+    # given: a token verified and kept
+    issued = access_token_issue(user=user)
+    access_token_decode(issued.token)
+
+    # when: the key that signed it is gone (rotated out, not kept as a previous key)
+    settings.JWT_SIGNING_KEY = settings.JWT_VERIFYING_KEY = "another-secret-" + "x" * 40
+
+    # then
+    with pytest.raises(TokenInvalidError):
+        access_token_decode(issued.token)
+
+
+def test_only_verified_tokens_are_kept(user):
+    # given: a token with its signature altered
+    token = access_token_issue(user=user).token
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+
+    # when / then
+    with pytest.raises(TokenInvalidError):
+        access_token_decode(forged)
+    assert all(key[0] != forged for key in tokens._verified)

@@ -32,6 +32,7 @@ import logging
 
 import orjson
 from django.conf import settings
+from django.db import DatabaseError
 from graphql import (
     DirectiveNode,
     ExecutionResult,
@@ -148,6 +149,10 @@ def plan_execute(
     try:
         data = plan.run(request, coerced)
     except Fallback:
+        return None
+    except DatabaseError:
+        # The database went away mid-plan (a restart, a failover): graphql-core runs
+        # the query again and words SERVICE_UNAVAILABLE with its path, as always.
         return None
     except Exception:
         # graphql-core answers (and words any error); a plan that fails is a bug to see.

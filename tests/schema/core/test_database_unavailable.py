@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from tests.conftest import PASSWORD, error_codes
 from tests.schema.accounts.queries import ME, TOKEN_AUTH
@@ -169,3 +169,28 @@ def test_a_statement_past_the_timeout_is_service_unavailable(client, api, user, 
     assert response.status_code == 503
     assert error_codes(response.json()) == ["SERVICE_UNAVAILABLE"]
     assert elapsed < 2
+
+
+def test_the_database_gone_in_the_middle_of_a_plan_is_service_unavailable(
+    client, api, user, caplog
+):
+    # given: a page a compiled plan answers (its document cached), and a database that
+    # goes away once the request's user is loaded: at its first organizations query
+    api.authenticate(user)
+    query = "{ organizations(first: 5) { totalCount edges { node { name } } } }"
+    assert "errors" not in api.execute(query)
+
+    def gone(execute, sql, params, many, context):
+        if "organization_organization" in sql:
+            raise OperationalError(SERVER_DETAIL)
+        return execute(sql, params, many, context)
+
+    # when
+    with connection.execute_wrapper(gone), caplog.at_level(logging.INFO):
+        response = post(client, query, token=api.token)
+
+    # then: graphql-core ran it again and worded it; no plan failure, no traceback
+    assert response.status_code == 200
+    assert error_codes(response.json()) == ["SERVICE_UNAVAILABLE"]
+    assert "A plan failed" not in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)

@@ -328,15 +328,22 @@ def test_a_template_keeps_no_reference_to_the_viewer_who_made_it(users, make_org
     assert templates.used["with total"] == 1
 
 
-def test_a_write_between_the_two_reads_is_tried_again(users):
-    # given: a builder whose rows change between the ORM's read and the template's check
-    templates = QueryTemplates()
+def renaming_on_each_build(user):
+    """A builder that renames `user` each time it builds: a write falls between the ORM's
+    read and the template's check, so they never agree."""
     writes = iter(range(100))
 
     def renaming(inputs):
-        # The first build (the ORM's rows) renames a user; its probe build does not.
-        User.objects.filter(pk=users[1].pk).update(first_name=f"n{next(writes)}")
+        User.objects.filter(pk=user.pk).update(first_name=f"n{next(writes)}")
         return User.objects.filter(pk__gte=inputs[0]).order_by("pk").values("pk", "first_name")
+
+    return renaming
+
+
+def test_a_write_between_the_two_reads_is_tried_again(users):
+    # given: a builder whose rows change between the ORM's read and the template's check
+    templates = QueryTemplates()
+    renaming = renaming_on_each_build(users[1])
 
     # when: the second and third sightings each make a template that fails rule 3
     for _ in range(3):
@@ -349,11 +356,7 @@ def test_a_write_between_the_two_reads_is_tried_again(users):
 
 def test_a_key_that_keeps_failing_rule_3_is_left_to_the_orm(users):
     templates = QueryTemplates()
-    writes = iter(range(100))
-
-    def renaming(inputs):
-        User.objects.filter(pk=users[1].pk).update(first_name=f"n{next(writes)}")
-        return User.objects.filter(pk__gte=inputs[0]).order_by("pk").values("pk", "first_name")
+    renaming = renaming_on_each_build(users[1])
 
     for _ in range(8):
         templates.rows(("renaming",), renaming, (users[0].pk,))

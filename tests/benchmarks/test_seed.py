@@ -1,8 +1,11 @@
 """The benchmark's data: seeded as a production database would hold it."""
 
 from django.db import connection
+from django.db.models.functions import Lower
 
-from benchmarks.seed import seed
+from benchmarks.cases import WRITER_NAME_PREFIX
+from benchmarks.seed import ADJECTIVES, seed
+from organization.models import Organization
 
 
 def planner_statistics_rows(table: str) -> int:
@@ -31,3 +34,18 @@ def test_the_seed_leaves_planner_statistics_behind(transactional_db):
     assert seeded.visible == 30
     assert planner_statistics_rows("organization_membership") > 0
     assert planner_statistics_rows("organization_organization") > 0
+
+
+def test_the_writers_organizations_sort_after_every_seeded_one(transactional_db):
+    # given: every adjective of the seed's names, and one organization the
+    # createOrganization case would make (wrk's tag, thread and counter)
+    seed(organizations=len(ADJECTIVES), other_members=0)
+    written = Organization.objects.create(
+        name=f"{WRITER_NAME_PREFIX}Bench r1 createOrganization t0 n1", slug="written"
+    )
+
+    # when: the organizations in the order of the API's pages (case-insensitive name)
+    names = list(Organization.objects.order_by(Lower("name"), "id").values_list("name", flat=True))
+
+    # then: the writer's comes last, past every page the reader asks for
+    assert names[-1] == written.name

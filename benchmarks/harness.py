@@ -326,7 +326,7 @@ def _run(options: argparse.Namespace, database_description: str) -> int:
 
     if options.in_process:
         return _in_process(options, in_process, meta, queries, extra)
-    return _load(options, context, seeded.reader_id, meta, queries, extra)
+    return _load(options, context, seeded, meta, queries, extra)
 
 
 def _in_process(options, in_process, meta, queries, extra) -> int:
@@ -381,11 +381,12 @@ def _in_process(options, in_process, meta, queries, extra) -> int:
     return 0
 
 
-def _load(options, context, reader_id, meta, queries, extra) -> int:
+def _load(options, context, seeded, meta, queries, extra) -> int:
     from benchmarks.load import wrk_run, wrk_version
-    from benchmarks.seed import refresh_tokens_mint
+    from benchmarks.seed import refresh_tokens_mint, written_organizations_remove
     from benchmarks.server import Server, free_port
 
+    written_organizations_remove(seeded)  # what the in-process checks wrote
     meta.update(
         {
             "mode": "load",
@@ -415,7 +416,9 @@ def _load(options, context, reader_id, meta, queries, extra) -> int:
         if case.mode == "values":
             count = math.ceil(duration * options.refresh_tokens_per_second) + 100
             values_file = Path(work_dir.name) / f"{tag}.values"
-            values_file.write_text("\n".join(refresh_tokens_mint(user_id=reader_id, count=count)))
+            values_file.write_text(
+                "\n".join(refresh_tokens_mint(user_id=seeded.reader_id, count=count))
+            )
         # Only the server of the last run can still be busy.
         servers[last_server[0]].drain()
         last_server[0] = case.server
@@ -436,6 +439,10 @@ def _load(options, context, reader_id, meta, queries, extra) -> int:
         finally:
             if values_file is not None:
                 values_file.unlink()
+            if case.writes_organizations:
+                # Every round reads the seeded data (written_organizations_remove).
+                server.drain()
+                written_organizations_remove(seeded)
 
     rounds: dict[str, list] = {case.name: [] for case in options.selected}
     with work_dir, contextlib.ExitStack() as stack:

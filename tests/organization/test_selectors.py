@@ -15,6 +15,8 @@ from organization.selectors import (
     membership_count,
     membership_page,
     membership_page_cut,
+    organization_visible,
+    organization_visible_count,
     organization_with_member_count,
     user_visible,
 )
@@ -191,3 +193,27 @@ def test_user_visible_is_self_fellow_members_or_everyone_for_staff(make_user, ma
     assert seen(carol) == {"carol"}
     assert seen(staff) == {"alice", "bob", "carol", "staff"}
     assert seen(AnonymousUser()) == set()
+
+
+def test_the_visible_count_agrees_with_the_visible_organizations(make_user, make_organization):
+    # given: organizations of one and of several members, an inactive one, one the
+    # viewers are not in, and viewers of every kind
+    alice, bob, carol, dave = (make_user(name) for name in ("alice", "bob", "carol", "dave"))
+    staff = make_user("staff", is_staff=True)
+    superuser = make_user("root", is_superuser=True)
+    make_organization(alice, name="Acme", members={bob: Role.ADMIN, carol: Role.MEMBER})
+    Organization.objects.filter(pk=make_organization(alice, name="Dormant").pk).update(
+        is_active=False
+    )
+    make_organization(bob, name="Beta", members={alice: Role.MEMBER})
+    make_organization(carol, name="Solo")
+
+    def counted(viewer) -> int:
+        total = organization_visible_count(user=viewer)
+        return Organization.objects.annotate(total=total).values_list("total", flat=True)[0]
+
+    # then: the count is what organization_visible holds, for each viewer
+    for viewer in (alice, bob, carol, dave, staff, superuser):
+        visible = organization_visible(Organization.objects.all(), user=viewer).count()
+        assert counted(viewer) == visible, viewer.username
+    assert [counted(viewer) for viewer in (alice, bob, dave, staff)] == [3, 2, 0, 4]

@@ -237,10 +237,9 @@ def written_organizations_remove(seeded: Seed) -> int:
     written = Organization.objects.filter(
         created_by_id=seeded.writer_id, pk__gt=seeded.last_organization_id
     )
-    removed = written.count()
-    written.delete()  # with their memberships (CASCADE)
+    _, removed = written.delete()  # with their memberships (CASCADE)
     _maintain()
-    return removed
+    return removed.get(Organization._meta.label, 0)
 
 
 def _name(number: int) -> str:
